@@ -1,0 +1,257 @@
+//! The route path grammar: `/book/<id>/<rest..>?<q>&<page>`.
+//!
+//! Pure string logic, no spans: the caller turns a [`PathError`] into a `syn::Error`
+//! at the path literal (stable Rust cannot point inside a string literal).
+
+/// One `/`-separated piece of the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Literal text that must match exactly.
+    Static(String),
+    /// `<name>`: one segment, bound to the argument `name`.
+    Param(String),
+    /// `<name..>`: the rest of the path, slashes included.
+    Tail(String),
+}
+
+/// A parsed route path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutePath {
+    /// The segments after the leading `/`; empty for `/`.
+    pub segments: Vec<Segment>,
+    /// Whether the path ends in `/` after at least one segment (`/books/`).
+    pub trailing_slash: bool,
+    /// Names bound from the query string, in order (`?<q>&<page>`).
+    pub query: Vec<String>,
+}
+
+/// A mistake in a path literal, worded for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, PathError> {
+    Err(PathError(msg.into()))
+}
+
+fn is_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) if c == '_' || c.is_ascii_alphabetic() => {}
+        _ => return false,
+    }
+    name != "_" && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// Characters RFC 3986 allows in a path segment, besides `%XX` escapes.
+fn is_pchar(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c)
+}
+
+impl RoutePath {
+    /// Parses a route path such as `/book/<id>?<q>`.
+    pub fn parse(input: &str) -> Result<RoutePath, PathError> {
+        let (path, query) = match input.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (input, None),
+        };
+        if !path.starts_with('/') {
+            return err(format!("route path `{input}` must start with `/`"));
+        }
+        let body = &path[1..];
+        let trailing_slash = body.ends_with('/');
+        let body = body.strip_suffix('/').unwrap_or(body);
+        let mut segments = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        if !body.is_empty() {
+            let pieces: Vec<&str> = body.split('/').collect();
+            for (i, piece) in pieces.iter().enumerate() {
+                let seg = parse_segment(piece)?;
+                if let Segment::Tail(name) = &seg {
+                    if i + 1 != pieces.len() || trailing_slash {
+                        return err(format!(
+                            "`<{name}..>` takes the rest of the path, so it must be the last segment"
+                        ));
+                    }
+                }
+                if let Segment::Param(name) | Segment::Tail(name) = &seg {
+                    if names.contains(name) {
+                        return err(format!("parameter `{name}` appears twice in `{input}`"));
+                    }
+                    names.push(name.clone());
+                }
+                segments.push(seg);
+            }
+        } else if trailing_slash {
+            return err(format!("empty segment (`//`) in `{input}`"));
+        }
+        let mut query_names = Vec::new();
+        if let Some(query) = query {
+            if query.is_empty() {
+                return err(format!("nothing after `?` in `{input}`"));
+            }
+            for piece in query.split('&') {
+                let name = match piece.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
+                    Some(name) if !piece.contains("..") => name,
+                    _ => {
+                        return err(format!(
+                            "query segment `{piece}` must be a parameter like `<name>`"
+                        ));
+                    }
+                };
+                check_name(name, piece)?;
+                if names.iter().any(|n| n == name) {
+                    return err(format!("parameter `{name}` appears twice in `{input}`"));
+                }
+                names.push(name.to_string());
+                query_names.push(name.to_string());
+            }
+        }
+        Ok(RoutePath { segments, trailing_slash, query: query_names })
+    }
+
+    /// Names of the path parameters (not the query ones), in order.
+    pub fn path_params(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Param(n) | Segment::Tail(n) => Some(n.as_str()),
+            Segment::Static(_) => None,
+        })
+    }
+
+    /// The path without its query part, in kiln syntax: `/book/<id>`.
+    pub fn path_string(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.segments {
+            out.push('/');
+            match seg {
+                Segment::Static(s) => out.push_str(s),
+                Segment::Param(n) => {
+                    out.push('<');
+                    out.push_str(n);
+                    out.push('>');
+                }
+                Segment::Tail(n) => {
+                    out.push('<');
+                    out.push_str(n);
+                    out.push_str("..>");
+                }
+            }
+        }
+        if out.is_empty() || self.trailing_slash {
+            out.push('/');
+        }
+        out
+    }
+}
+
+fn check_name(name: &str, segment: &str) -> Result<(), PathError> {
+    if name.is_empty() {
+        return err(format!("parameter `{segment}` has no name"));
+    }
+    if !is_ident(name) {
+        return err(format!("parameter name `{name}` in `{segment}` is not a valid identifier"));
+    }
+    Ok(())
+}
+
+fn parse_segment(piece: &str) -> Result<Segment, PathError> {
+    if piece.is_empty() {
+        return err("empty segment (`//`) in route path");
+    }
+    if let Some(rest) = piece.strip_prefix('<') {
+        let Some(inner) = rest.strip_suffix('>') else {
+            return if rest.contains('>') {
+                err(format!("parameter `{piece}` must be a whole segment"))
+            } else {
+                err(format!("unclosed `<` in `{piece}`; add `>`"))
+            };
+        };
+        if inner.contains('<') || inner.contains('>') {
+            return err(format!("parameter `{piece}` must be a whole segment"));
+        }
+        if let Some(name) = inner.strip_suffix("..") {
+            check_name(name, piece)?;
+            return Ok(Segment::Tail(name.to_string()));
+        }
+        check_name(inner, piece)?;
+        return Ok(Segment::Param(inner.to_string()));
+    }
+    if piece.contains('<') || piece.contains('>') {
+        return err(format!(
+            "parameter in `{piece}` must be a whole segment, like `/<name>`"
+        ));
+    }
+    let bytes = piece.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = piece[i..].chars().next().unwrap_or('\0');
+        if c == '%' {
+            let hex = bytes.get(i + 1..i + 3);
+            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                return err(format!("`%` in `{piece}` must start an escape like `%20`"));
+            }
+            i += 3;
+            continue;
+        }
+        if !is_pchar(c) {
+            return err(format!(
+                "character `{}` is not allowed in a route path (in `{piece}`); percent-encode it",
+                c.escape_debug()
+            ));
+        }
+        i += c.len_utf8();
+    }
+    Ok(Segment::Static(piece.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> RoutePath {
+        RoutePath::parse(s).unwrap_or_else(|e| panic!("{s}: {}", e.0))
+    }
+    fn bad(s: &str) -> String {
+        RoutePath::parse(s).expect_err(s).0
+    }
+
+    #[test]
+    fn parses_static_params_tail_and_query() {
+        assert_eq!(ok("/").segments, vec![]);
+        let p = ok("/book/<id>");
+        assert_eq!(
+            p.segments,
+            vec![Segment::Static("book".into()), Segment::Param("id".into())]
+        );
+        let p = ok("/files/<path..>");
+        assert_eq!(p.segments[1], Segment::Tail("path".into()));
+        let p = ok("/search?<q>&<page>");
+        assert_eq!(p.query, vec!["q".to_string(), "page".to_string()]);
+        assert_eq!(p.path_string(), "/search");
+        assert!(ok("/books/").trailing_slash);
+        assert_eq!(ok("/books/").path_string(), "/books/");
+        assert_eq!(ok("/a%20b/<x>").path_string(), "/a%20b/<x>");
+        assert_eq!(ok("/?<q>").path_string(), "/");
+    }
+
+    #[test]
+    fn rejects_malformed_paths() {
+        assert_eq!(bad("book"), "route path `book` must start with `/`");
+        assert_eq!(bad("/book/<id"), "unclosed `<` in `<id`; add `>`");
+        assert_eq!(bad("/book/<>"), "parameter `<>` has no name");
+        assert_eq!(bad("/book/<..>"), "parameter `<..>` has no name");
+        assert_eq!(bad("/book/<1d>"), "parameter name `1d` in `<1d>` is not a valid identifier");
+        assert_eq!(bad("/book/a<id>"), "parameter in `a<id>` must be a whole segment, like `/<name>`");
+        assert_eq!(bad("/book/<id>x"), "parameter `<id>x` must be a whole segment");
+        assert_eq!(
+            bad("/<p..>/x"),
+            "`<p..>` takes the rest of the path, so it must be the last segment"
+        );
+        assert_eq!(bad("/a//b"), "empty segment (`//`) in route path");
+        assert_eq!(bad("/<id>/<id>"), "parameter `id` appears twice in `/<id>/<id>`");
+        assert_eq!(bad("/<q>?<q>"), "parameter `q` appears twice in `/<q>?<q>`");
+        assert_eq!(bad("/s?q=1"), "query segment `q=1` must be a parameter like `<name>`");
+        assert_eq!(bad("/s?"), "nothing after `?` in `/s?`");
+        assert!(bad("/a b").contains("character ` ` is not allowed"));
+        assert!(bad("/a%zz").contains("must start an escape"));
+    }
+}

@@ -1,0 +1,319 @@
+//! The application builder: routes, catchers, state and middleware, turned into one
+//! axum router and served.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::routing::Route;
+use tokio::net::ToSocketAddrs;
+use tower::{Layer, Service};
+
+use crate::catcher::{CatchLayer, Catcher, CatcherTable};
+use crate::error::{Error, Result};
+use crate::routing::path::ParsedPath;
+use crate::routing::table::{self, Entry};
+use crate::routing::{Methods, RouteDef, Routes};
+use crate::sentinel::{Checks, Registry};
+use crate::server::{Server, ServerConfig};
+use crate::state::{AppState, StateBuilder};
+
+type LayerFn = Box<dyn FnOnce(Router) -> Router + Send>;
+
+/// A kiln application: mount routes, add catchers, state and middleware, then serve.
+///
+/// ```no_run
+/// use kiln::prelude::*;
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "Hello, World!"
+/// }
+///
+/// #[catch(404)]
+/// async fn not_found(uri: Uri) -> Html<String> {
+///     Html(format!("<h1>No page at {uri}</h1>"))
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> kiln::Result<()> {
+///     App::new()
+///         .mount("/", routes![index])
+///         .catch(catchers![not_found])
+///         .run()
+///         .await
+/// }
+/// ```
+///
+/// Mistakes found while building (a route defined twice, state a handler needs but
+/// nobody manages, two catchers for one status) are all reported together by
+/// [`into_router`](App::into_router), [`serve`](App::serve) and [`run`](App::run).
+#[must_use = "an App does nothing until it is served or turned into a router"]
+pub struct App {
+    routes: Vec<(Cow<'static, str>, RouteDef)>,
+    catchers: Vec<Catcher>,
+    state: StateBuilder,
+    layers: Vec<LayerFn>,
+    problems: Vec<String>,
+    config: ServerConfig,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+async fn not_found() -> Response {
+    Error::not_found().into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    Error::from_status(axum::http::StatusCode::METHOD_NOT_ALLOWED).into_response()
+}
+
+impl App {
+    /// An empty application: every request answers 404.
+    pub fn new() -> App {
+        App {
+            routes: Vec::new(),
+            catchers: Vec::new(),
+            state: StateBuilder::default(),
+            layers: Vec::new(),
+            problems: Vec::new(),
+            config: ServerConfig::default(),
+        }
+    }
+
+    /// Mounts `routes` under the static `prefix`: `"/"`, or `"/api"` to serve
+    /// `#[get("/books")]` at `/api/books`.
+    pub fn mount(mut self, prefix: impl Into<Cow<'static, str>>, routes: Routes) -> App {
+        let prefix = prefix.into();
+        for def in routes.defs {
+            self.routes.push((prefix.clone(), def));
+        }
+        self
+    }
+
+    /// Adds one route at run time from any axum handler: `.route("/ping", Method::GET, ping)`.
+    ///
+    /// The path may use kiln syntax (`/book/<id>`) or axum syntax (`/book/{id}`);
+    /// axum extractors such as `Path` see the parameter names as written.
+    #[track_caller]
+    pub fn route<H, T>(
+        mut self,
+        path: impl Into<Cow<'static, str>>,
+        method: Method,
+        handler: H,
+    ) -> App
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let location = std::panic::Location::caller();
+        let path = path.into();
+        let Some(methods) = Methods::from_method(&method) else {
+            self.problems.push(format!(
+                "`{method}` on `{path}` is not a method kiln can route"
+            ));
+            return self;
+        };
+        self.routes.push((
+            Cow::Borrowed("/"),
+            RouteDef {
+                name: Cow::Borrowed(std::any::type_name::<H>()),
+                location: Cow::Owned(format!("{}:{}", location.file(), location.line())),
+                methods,
+                path,
+                positional: false,
+                make: Box::new(move |mr, filter| mr.on(filter, handler)),
+                checks: Checks::default(),
+            },
+        ));
+        self
+    }
+
+    /// Registers catchers, made with `catchers![..]`.
+    pub fn catch(mut self, catchers: Vec<Catcher>) -> App {
+        self.catchers.extend(catchers);
+        self
+    }
+
+    /// Shares `value` with every handler, which asks for it as [`State<T>`](crate::State).
+    #[track_caller]
+    pub fn manage<T: Send + Sync + 'static>(mut self, value: T) -> App {
+        if !self.state.insert(value) {
+            let location = std::panic::Location::caller();
+            self.problems.push(format!(
+                "`{}` is managed twice (the second time at {}:{})",
+                std::any::type_name::<T>(),
+                location.file(),
+                location.line()
+            ));
+        }
+        self
+    }
+
+    /// Adds a tower layer around every route, the fallback and kiln's error responses.
+    ///
+    /// The first layer added is the outermost: requests pass layers in the order they
+    /// were added, responses in reverse.
+    pub fn layer<L>(mut self, layer: L) -> App
+    where
+        L: Layer<Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.layers
+            .push(Box::new(move |router: Router| router.layer(layer)));
+        self
+    }
+
+    /// How long [`serve`](App::serve) and [`run`](App::run) let in-flight requests
+    /// finish after Ctrl-C or SIGTERM before closing their connections (default 5 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> App {
+        self.config.shutdown_grace = grace;
+        self
+    }
+
+    /// How long a client may take to send a request's head before the connection is
+    /// closed (default 30 s; this also closes idle keep-alive connections).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> App {
+        self.config.header_read_timeout = timeout;
+        self
+    }
+
+    /// The application as a plain axum router, to serve or to nest in other axum code.
+    ///
+    /// Fails with every problem found: routes defined twice (naming the method, the
+    /// path and both handlers), state that handlers need but nobody manages, catchers
+    /// registered twice, malformed paths.
+    pub fn into_router(self) -> Result<Router> {
+        let App {
+            routes,
+            catchers,
+            state,
+            layers,
+            mut problems,
+            config: _,
+        } = self;
+        let registry = Registry { state: &state };
+        let mut entries = Vec::with_capacity(routes.len());
+        for (prefix, def) in routes {
+            let prefix_path = match ParsedPath::parse(&prefix) {
+                Ok(p) if p.is_static() => p,
+                Ok(_) => {
+                    problems.push(format!("mount prefix `{prefix}` must not have parameters"));
+                    continue;
+                }
+                Err(e) => {
+                    problems.push(format!("mount prefix: {e}"));
+                    continue;
+                }
+            };
+            let path = match ParsedPath::parse(&def.path) {
+                Ok(p) => p,
+                Err(e) => {
+                    problems.push(format!("`{}` ({}): {e}", def.name, def.location));
+                    continue;
+                }
+            };
+            for problem in def.checks.run(&registry) {
+                problems.push(format!(
+                    "handler `{}` ({}): {problem}",
+                    def.name, def.location
+                ));
+            }
+            if def.methods.is_empty() {
+                problems.push(format!(
+                    "handler `{}` ({}) answers no method",
+                    def.name, def.location
+                ));
+                continue;
+            }
+            entries.push(Entry {
+                full: path.under(&prefix_path),
+                def,
+            });
+        }
+        let router = match table::build(entries) {
+            Ok(router) => Some(router),
+            Err(more) => {
+                problems.extend(more);
+                None
+            }
+        };
+        let catchers = match CatcherTable::build(catchers) {
+            Ok(t) => Some(t),
+            Err(more) => {
+                problems.extend(more);
+                None
+            }
+        };
+        let (Some(router), Some(catchers), true) = (router, catchers, problems.is_empty()) else {
+            return Err(Error::launch(problems));
+        };
+
+        let mut router = router
+            .method_not_allowed_fallback(method_not_allowed)
+            .fallback(not_found)
+            .with_state(AppState::new(state))
+            .layer(CatchLayer::new(catchers));
+        for layer in layers.into_iter().rev() {
+            router = layer(router);
+        }
+        Ok(router.layer(CatchLayer::panics_only()))
+    }
+
+    /// Binds `addr` (use port 0 for any free port), ready to serve.
+    pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server> {
+        let config = self.config.clone();
+        let router = self.into_router()?;
+        Server::bind(addr, router, config).await
+    }
+
+    /// Serves on `addr` until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn serve(self, addr: impl ToSocketAddrs) -> Result<()> {
+        self.bind(addr).await?.serve().await
+    }
+
+    /// Serves on `$HOST:$PORT` (default `127.0.0.1:8000`), logging each request with
+    /// `tracing`, until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn run(mut self) -> Result<()> {
+        crate::server::init_tracing();
+        let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_string());
+        let port = match std::env::var("PORT") {
+            Ok(p) => p.parse::<u16>().map_err(|_| {
+                Error::launch(vec![format!("PORT must be a port number, not `{p}`")])
+            })?,
+            Err(_) => 8000,
+        };
+        let addr: SocketAddr = match format!("{host}:{port}").parse() {
+            Ok(a) => a,
+            Err(_) => match tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .ok()
+                .and_then(|mut a| a.next())
+            {
+                Some(a) => a,
+                None => {
+                    return Err(Error::launch(vec![format!(
+                        "HOST `{host}` is not an address"
+                    )]));
+                }
+            },
+        };
+        // Request logging is the outermost layer, so it sees the final status.
+        self.layers
+            .insert(0, Box::new(crate::server::with_request_log));
+        self.serve(addr).await
+    }
+}

@@ -1,0 +1,391 @@
+//! Catchers: custom pages for the error responses kiln produces (unknown path, 405,
+//! unparsable parameter, extractor rejection, a returned `kiln::Error`, a panic).
+//!
+//! A response a handler built itself is sent as it is; only responses kiln marked as
+//! its own errors reach a catcher.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
+
+use crate::error::{Error, ErrorMark, is_marked};
+
+/// What a `#[catch]` attribute knows about its catcher at compile time.
+#[derive(Debug, Clone, Copy)]
+pub struct CatcherInfo {
+    /// The catcher function's name.
+    pub name: &'static str,
+    /// The status it renders, or `None` for `#[catch(default)]`.
+    pub code: Option<u16>,
+    /// `file!()` where it was defined.
+    pub file: &'static str,
+    /// `line!()` where it was defined.
+    pub line: u32,
+}
+
+/// The request (and error status) a catcher renders a page for.
+#[derive(Debug, Clone)]
+pub struct CatchRequest {
+    /// The status of the error response.
+    pub status: StatusCode,
+    /// The request's method.
+    pub method: Method,
+    /// The request's URI.
+    pub uri: Uri,
+    /// The request's headers (empty unless some catcher asks for them).
+    pub headers: HeaderMap,
+}
+
+/// A catcher argument: built from the failed request.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be a catcher argument",
+    note = "a catcher may take `Uri`, `Method`, `HeaderMap` and `StatusCode`"
+)]
+pub trait FromCatch: Sized {
+    /// Whether it needs the request headers (kept only if some catcher does).
+    const NEEDS_HEADERS: bool = false;
+    /// Builds the argument.
+    fn from_catch(req: &CatchRequest) -> Self;
+}
+
+impl FromCatch for StatusCode {
+    fn from_catch(req: &CatchRequest) -> Self {
+        req.status
+    }
+}
+
+impl FromCatch for Method {
+    fn from_catch(req: &CatchRequest) -> Self {
+        req.method.clone()
+    }
+}
+
+impl FromCatch for Uri {
+    fn from_catch(req: &CatchRequest) -> Self {
+        req.uri.clone()
+    }
+}
+
+impl FromCatch for HeaderMap {
+    const NEEDS_HEADERS: bool = true;
+    fn from_catch(req: &CatchRequest) -> Self {
+        req.headers.clone()
+    }
+}
+
+type CatchFn = fn(CatchRequest) -> BoxFuture<'static, Response>;
+
+/// One catcher, ready to register.
+#[derive(Clone)]
+pub struct Catcher {
+    pub(crate) code: Option<u16>,
+    pub(crate) name: &'static str,
+    pub(crate) location: String,
+    pub(crate) needs_headers: bool,
+    pub(crate) handler: CatchFn,
+}
+
+impl fmt::Debug for Catcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Catcher")
+            .field("code", &self.code)
+            .field("name", &self.name)
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catcher {
+    /// A catcher made by `#[catch]`. Used by generated code.
+    #[doc(hidden)]
+    pub fn __new(info: &'static CatcherInfo, needs_headers: bool, handler: CatchFn) -> Catcher {
+        Catcher {
+            code: info.code,
+            name: info.name,
+            location: format!("{}:{}", info.file, info.line),
+            needs_headers,
+            handler,
+        }
+    }
+
+    /// `code` as a readable label: `404` or `default`.
+    pub(crate) fn label(&self) -> String {
+        self.code
+            .map_or_else(|| "default".to_string(), |c| c.to_string())
+    }
+}
+
+/// The catchers in effect, by status.
+#[derive(Default)]
+pub(crate) struct CatcherTable {
+    by_code: HashMap<u16, Catcher>,
+    default: Option<Catcher>,
+    needs_headers: bool,
+}
+
+impl CatcherTable {
+    /// Builds the table, or the messages naming catchers registered twice for one status.
+    pub(crate) fn build(catchers: Vec<Catcher>) -> Result<CatcherTable, Vec<String>> {
+        let mut table = CatcherTable::default();
+        let mut problems = Vec::new();
+        for c in catchers {
+            table.needs_headers |= c.needs_headers;
+            let slot = match c.code {
+                Some(code) => table.by_code.get(&code),
+                None => table.default.as_ref(),
+            };
+            if let Some(first) = slot {
+                problems.push(format!(
+                    "two catchers for {}: `{}` ({}) and `{}` ({})",
+                    c.label(),
+                    first.name,
+                    first.location,
+                    c.name,
+                    c.location
+                ));
+                continue;
+            }
+            match c.code {
+                Some(code) => {
+                    table.by_code.insert(code, c);
+                }
+                None => table.default = Some(c),
+            }
+        }
+        if problems.is_empty() {
+            Ok(table)
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_code.is_empty() && self.default.is_none()
+    }
+
+    fn find(&self, status: StatusCode) -> Option<&Catcher> {
+        self.by_code.get(&status.as_u16()).or(self.default.as_ref())
+    }
+}
+
+/// The answer to a panic: a logged, marked 500 that says nothing of the panic.
+pub(crate) fn panic_response(panic: Box<dyn Any + Send>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".to_string());
+    tracing::error!(panic = %message, "a handler panicked; answering 500");
+    Error::status(StatusCode::INTERNAL_SERVER_ERROR, "handler panicked").into_response()
+}
+
+/// The layer kiln puts around its router: turns panics into 500s and has catchers
+/// render the error responses kiln produced.
+#[derive(Clone)]
+pub(crate) struct CatchLayer {
+    table: Option<Arc<CatcherTable>>,
+}
+
+impl CatchLayer {
+    /// Renders errors with `table`'s catchers (none: panics still become 500s).
+    pub(crate) fn new(table: CatcherTable) -> CatchLayer {
+        CatchLayer {
+            table: (!table.is_empty()).then(|| Arc::new(table)),
+        }
+    }
+
+    /// Only turns panics into 500s.
+    pub(crate) fn panics_only() -> CatchLayer {
+        CatchLayer { table: None }
+    }
+}
+
+impl<S> Layer<S> for CatchLayer {
+    type Service = CatchService<S>;
+    fn layer(&self, inner: S) -> CatchService<S> {
+        CatchService {
+            inner,
+            table: self.table.clone(),
+        }
+    }
+}
+
+/// The service made by [`CatchLayer`].
+#[derive(Clone)]
+pub(crate) struct CatchService<S> {
+    inner: S,
+    table: Option<Arc<CatcherTable>>,
+}
+
+/// The parts of the request a catcher may need, kept while the handler runs.
+struct Head {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+impl<S> Service<Request> for CatchService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = CatchFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        // Only the cheap, reference-counted parts are kept, and only if a catcher exists.
+        let head = self.table.as_ref().map(|t| Head {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: if t.needs_headers {
+                req.headers().clone()
+            } else {
+                HeaderMap::new()
+            },
+        });
+        let state = match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
+            Ok(fut) => State::Inner { fut },
+            Err(panic) => State::Ready {
+                res: Some(panic_response(panic)),
+            },
+        };
+        CatchFuture {
+            state,
+            head,
+            table: self.table.clone(),
+        }
+    }
+}
+
+pin_project! {
+    /// The future of [`CatchService`].
+    pub(crate) struct CatchFuture<F> {
+        #[pin]
+        state: State<F>,
+        head: Option<Head>,
+        table: Option<Arc<CatcherTable>>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Inner { #[pin] fut: F },
+        Ready { res: Option<Response> },
+        Catching { fut: BoxFuture<'static, Response>, original: Option<Response> },
+    }
+}
+
+impl<F> Future for CatchFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let res = match this.state.as_mut().project() {
+                StateProj::Inner { fut } => match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(Ok(res))) => res,
+                    Ok(Poll::Ready(Err(never))) => match never {},
+                    Err(panic) => panic_response(panic),
+                },
+                StateProj::Ready { res } => match res.take() {
+                    Some(res) => res,
+                    None => panic!("CatchFuture polled after completion"),
+                },
+                StateProj::Catching { fut, original } => {
+                    let rendered = match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                        Ok(Poll::Pending) => return Poll::Pending,
+                        Ok(Poll::Ready(res)) => Some(res),
+                        Err(panic) => {
+                            let _ = panic_response(panic);
+                            tracing::error!("a catcher panicked; sending the plain error response");
+                            None
+                        }
+                    };
+                    let original = original.take().expect("catcher original response");
+                    let res = match rendered {
+                        Some(rendered) => merge(original, rendered),
+                        None => strip_mark(original),
+                    };
+                    this.state.set(State::Ready { res: None });
+                    return Poll::Ready(Ok(res));
+                }
+            };
+            // A response is ready: hand it to a catcher if kiln produced it for an error.
+            let catcher = match (this.table.as_ref(), this.head.take()) {
+                (Some(table), Some(head)) if is_marked(&res) => {
+                    table.find(res.status()).map(|c| (c.handler, head))
+                }
+                _ => None,
+            };
+            match catcher {
+                Some((handler, head)) => {
+                    let req = CatchRequest {
+                        status: res.status(),
+                        method: head.method,
+                        uri: head.uri,
+                        headers: head.headers,
+                    };
+                    match catch_unwind(AssertUnwindSafe(|| handler(req))) {
+                        Ok(fut) => this.state.set(State::Catching {
+                            fut,
+                            original: Some(res),
+                        }),
+                        Err(panic) => {
+                            let _ = panic_response(panic);
+                            this.state.set(State::Ready { res: None });
+                            return Poll::Ready(Ok(strip_mark(res)));
+                        }
+                    }
+                }
+                None => {
+                    this.state.set(State::Ready { res: None });
+                    return Poll::Ready(Ok(res));
+                }
+            }
+        }
+    }
+}
+
+fn strip_mark(mut res: Response) -> Response {
+    res.extensions_mut().remove::<ErrorMark>();
+    res
+}
+
+/// The catcher's page with the error's status (unless the catcher chose another) and
+/// the error's extra headers (`Allow`, `Retry-After`, ...).
+fn merge(original: Response, mut rendered: Response) -> Response {
+    if rendered.status() == StatusCode::OK {
+        *rendered.status_mut() = original.status();
+    }
+    let (parts, _) = original.into_parts();
+    let own: Vec<_> = rendered.headers().keys().cloned().collect();
+    for (name, value) in parts.headers.iter() {
+        if name == CONTENT_TYPE || name == CONTENT_LENGTH || own.contains(name) {
+            continue;
+        }
+        rendered.headers_mut().append(name.clone(), value.clone());
+    }
+    rendered
+}

@@ -1,0 +1,103 @@
+//! # kiln
+//!
+//! A web framework that bakes your application at compile time. Route attributes
+//! expand into a plain [axum] router, mistakes in paths and route tables are compile
+//! errors, and the result runs as fast as hand-written axum.
+//!
+//! ```no_run
+//! use kiln::prelude::*;
+//!
+//! #[get("/")]
+//! async fn index() -> &'static str {
+//!     "Hello, World!"
+//! }
+//!
+//! #[get("/hello/<name>")]
+//! async fn hello(name: String) -> String {
+//!     format!("Hello, {name}!")
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> kiln::Result<()> {
+//!     App::new().mount("/", routes![index, hello]).run().await
+//! }
+//! ```
+//!
+//! - Routes: [`get`], [`post`], [`put`], [`patch`], [`delete`], [`head`], [`options`],
+//!   [`route`], collected by [`routes!`] and mounted with [`App::mount`].
+//! - Class-style handlers: [`resource`].
+//! - Error pages: [`catch`] and [`catchers!`].
+//! - Responses: [`Json`], [`Html`], [`Text`], [`Redirect`], and [`Error`] / [`Result`].
+//! - Tests: [`TestClient`], in process, no socket.
+
+pub mod app;
+pub mod catcher;
+mod checks;
+pub mod error;
+mod error_hooks;
+pub mod extract;
+pub mod response;
+pub mod routing;
+pub mod sentinel;
+pub mod server;
+pub mod state;
+pub mod testing;
+mod uri;
+
+pub use app::App;
+pub use catcher::{CatchRequest, Catcher, FromCatch};
+pub use error::{Error, Result};
+pub use kiln_macros::{
+    catch, catchers, delete, get, head, options, patch, post, put, resource, route, routes,
+};
+pub use response::{Html, Json, Redirect, Text};
+pub use routing::{Methods, Routes};
+pub use sentinel::{Registry, Sentinel};
+pub use server::Server;
+pub use state::{AppState, State};
+pub use testing::{TestClient, TestRequest, TestResponse};
+pub use uri::UriArg;
+
+/// The crates kiln builds on, for escape hatches: no second copy needed in your `Cargo.toml`.
+pub use axum;
+pub use tower_http;
+
+/// Everything a kiln application uses: `use kiln::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        App, Error, Html, Json, Redirect, Result, Routes, State, TestClient, Text, catch, catchers,
+        delete, get, head, options, patch, post, put, resource, route, routes,
+    };
+    pub use axum::extract::{Form, Query, Request};
+    pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+    pub use axum::middleware::Next;
+    pub use axum::response::{IntoResponse, Response};
+}
+
+/// What generated code names, so it works under any import style. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::catcher::{CatchRequest, Catcher, CatcherInfo, FromCatch};
+    pub use crate::checks::{assert_distinct_catchers, assert_no_collision};
+    pub use crate::extract::{
+        Extract, PathParam, path_params, query_optional, query_required, query_values,
+    };
+    pub use crate::routing::{Endpoint, Methods, RouteInfo, Routes};
+    pub use crate::sentinel::{Checks, Probe, ProbeNone, ProbeSentinel};
+    pub use crate::state::AppState;
+    pub use crate::uri::UriArg;
+    pub use axum::extract::Request;
+    pub use axum::response::{IntoResponse, Response};
+    pub use futures_util::future::BoxFuture;
+    pub use std::borrow::Cow;
+    pub use std::boxed::Box;
+    pub use std::option::Option::{self, None, Some};
+    pub use std::result::Result::{self, Err, Ok};
+    pub use std::string::String;
+    pub use std::vec::Vec;
+
+    /// Checks, at the user's return type, that a handler's result is a response.
+    pub fn into_response<R: IntoResponse>(r: R) -> Response {
+        r.into_response()
+    }
+}

@@ -1,0 +1,111 @@
+//! Start-up checks ("sentinels"): a handler argument that needs something from the
+//! app (managed state, a database) says so, and the app refuses to start without it,
+//! instead of answering 500 at the first request.
+
+use std::any::TypeId;
+use std::marker::PhantomData;
+
+use crate::state::StateBuilder;
+
+/// What the app being built provides, for [`Sentinel`]s to inspect.
+pub struct Registry<'a> {
+    pub(crate) state: &'a StateBuilder,
+}
+
+impl Registry<'_> {
+    /// Whether a value of type `T` is managed.
+    pub fn manages<T: 'static>(&self) -> bool {
+        self.state.contains_id(TypeId::of::<T>())
+    }
+}
+
+/// A handler argument type that needs something from the app to work.
+///
+/// kiln calls [`Sentinel::check`] for every argument of every mounted route when the
+/// app is built; an `Err` stops `into_router`, `serve` and `run` with the message.
+pub trait Sentinel {
+    /// `Ok` if the app provides what this type needs, else what is missing.
+    fn check(registry: &Registry<'_>) -> Result<(), String>;
+}
+
+/// A start-up check for one argument.
+pub type SentinelFn = fn(&Registry<'_>) -> Result<(), String>;
+
+/// The start-up checks of one route, filled by generated code.
+#[derive(Default)]
+pub struct Checks {
+    pub(crate) sentinels: Vec<(&'static str, SentinelFn)>,
+    pub(crate) bodies: Vec<&'static str>,
+}
+
+impl Checks {
+    /// Records the argument type `T` and its sentinel, if it has one. Used by generated code.
+    #[doc(hidden)]
+    pub fn __arg<T, M>(&mut self, sentinel: Option<SentinelFn>)
+    where
+        T: crate::extract::Extract<crate::state::AppState, M>,
+    {
+        let name = std::any::type_name::<T>();
+        if T::BODY {
+            self.bodies.push(name);
+        }
+        if let Some(f) = sentinel {
+            self.sentinels.push((name, f));
+        }
+    }
+
+    /// Runs the checks, returning every problem found.
+    pub(crate) fn run(&self, registry: &Registry<'_>) -> Vec<String> {
+        let mut problems: Vec<String> = self
+            .sentinels
+            .iter()
+            .filter_map(|(_, check)| check(registry).err())
+            .collect();
+        if self.bodies.len() > 1 {
+            problems.push(format!(
+                "more than one argument reads the request body ({}); only one can",
+                self.bodies.join(", ")
+            ));
+        }
+        problems
+    }
+}
+
+/// Finds a type's [`Sentinel`] if it has one, without requiring it (autoref specialization).
+#[doc(hidden)]
+pub struct Probe<T>(PhantomData<T>);
+
+impl<T> Probe<T> {
+    #[doc(hidden)]
+    pub const fn new() -> Probe<T> {
+        Probe(PhantomData)
+    }
+}
+
+impl<T> Default for Probe<T> {
+    fn default() -> Self {
+        Probe::new()
+    }
+}
+
+/// Picked when `T: Sentinel`.
+#[doc(hidden)]
+pub trait ProbeSentinel {
+    fn __kiln_sentinel(&self) -> Option<SentinelFn>;
+}
+
+impl<T: Sentinel> ProbeSentinel for Probe<T> {
+    fn __kiln_sentinel(&self) -> Option<SentinelFn> {
+        Some(T::check)
+    }
+}
+
+/// Picked otherwise.
+#[doc(hidden)]
+pub trait ProbeNone {
+    fn __kiln_sentinel(&self) -> Option<SentinelFn> {
+        None
+    }
+}
+
+impl<T> ProbeNone for &Probe<T> {}

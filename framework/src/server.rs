@@ -1,0 +1,198 @@
+//! Serving over TCP with hyper: HTTP/1.1 and HTTP/2 (prior knowledge), timeouts on
+//! slow clients, and graceful shutdown on Ctrl-C and SIGTERM.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::task::JoinSet;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::error::{Error, Result};
+
+/// Connection settings for [`Server`].
+#[derive(Debug, Clone)]
+pub(crate) struct ServerConfig {
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) header_read_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            shutdown_grace: Duration::from_secs(5),
+            header_read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// An app bound to a TCP address, ready to serve. Made by [`App::bind`](crate::App::bind).
+///
+/// ```no_run
+/// # async fn doc() -> kiln::Result<()> {
+/// let server = kiln::App::new().bind("127.0.0.1:0").await?;
+/// println!("listening on http://{}", server.local_addr());
+/// server.serve().await
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    config: ServerConfig,
+    local_addr: SocketAddr,
+}
+
+impl Server {
+    pub(crate) async fn bind(
+        addr: impl ToSocketAddrs,
+        router: Router,
+        config: ServerConfig,
+    ) -> Result<Server> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::launch(vec![format!("can't listen: {e}")]))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| Error::launch(vec![format!("can't listen: {e}")]))?;
+        Ok(Server {
+            listener,
+            router,
+            config,
+            local_addr,
+        })
+    }
+
+    /// The address it listens on (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn serve(self) -> Result<()> {
+        self.serve_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully: it stops accepting
+    /// connections at once, lets in-flight requests finish for up to the grace period,
+    /// then closes what is left.
+    pub async fn serve_until(self, signal: impl Future<Output = ()> + Send) -> Result<()> {
+        let Server {
+            listener,
+            router,
+            config,
+            local_addr,
+        } = self;
+        tracing::info!("kiln: listening on http://{local_addr}");
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .keep_alive(true);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(256)
+            .keep_alive_interval(Duration::from_secs(20));
+        let graceful = GracefulShutdown::new();
+        let mut tasks = JoinSet::new();
+        tokio::pin!(signal);
+        loop {
+            // Reap finished connection tasks so the set stays small.
+            while tasks.try_join_next().is_some() {}
+            let (stream, _remote) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(conn) => conn,
+                    Err(e) if is_connection_error(&e) => continue,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        tracing::error!(error = %e, "accept failed; retrying in 1s");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                },
+                () = &mut signal => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(router.clone());
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let conn = graceful.watch(conn);
+            tasks.spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+        drop(listener);
+        tracing::info!("kiln: shutting down; letting in-flight requests finish");
+        tokio::select! {
+            () = graceful.shutdown() => tracing::info!("kiln: all connections closed"),
+            () = tokio::time::sleep(config.shutdown_grace) => {
+                tracing::warn!(grace = ?config.shutdown_grace, "kiln: grace period over; closing the remaining connections");
+            }
+        }
+        tasks.shutdown().await;
+        Ok(())
+    }
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    )
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// Wraps `router` in a layer logging every request and its outcome at INFO.
+pub(crate) fn with_request_log(router: Router) -> Router {
+    router.layer(
+        TraceLayer::new_for_http()
+            .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    )
+}
+
+/// Installs a `tracing` subscriber printing to stderr (filter from `RUST_LOG`,
+/// default `info`), unless the program installed one already.
+pub(crate) fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,156 @@
+//! Managed state: values given to [`App::manage`](crate::App::manage), read by
+//! handlers through [`State<T>`](crate::State).
+
+use std::any::{Any, TypeId};
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::Error;
+use crate::sentinel::{Registry, Sentinel};
+
+struct Entry {
+    id: TypeId,
+    name: &'static str,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+/// Every value the app manages, keyed by type. Cloning is one reference-count bump.
+///
+/// This is the state type of the router kiln builds; handlers added with
+/// [`App::route`](crate::App::route) see it as their axum state.
+#[derive(Clone, Default)]
+pub struct AppState(Arc<Vec<Entry>>);
+
+impl AppState {
+    pub(crate) fn new(entries: StateBuilder) -> AppState {
+        AppState(Arc::new(entries.entries))
+    }
+
+    /// The managed value of type `T`, if there is one.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let id = TypeId::of::<T>();
+        let entry = self.0.iter().find(|e| e.id == id)?;
+        entry.value.clone().downcast::<T>().ok()
+    }
+
+    /// Whether a value of type `T` is managed.
+    pub fn contains<T: 'static>(&self) -> bool {
+        let id = TypeId::of::<T>();
+        self.0.iter().any(|e| e.id == id)
+    }
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|e| e.name))
+            .finish()
+    }
+}
+
+/// The values being collected by the [`App`](crate::App) builder.
+#[derive(Default)]
+pub(crate) struct StateBuilder {
+    entries: Vec<Entry>,
+}
+
+impl StateBuilder {
+    /// Adds `value`; returns `false` (and keeps the first) if its type is already managed.
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) -> bool {
+        if self.contains_id(TypeId::of::<T>()) {
+            return false;
+        }
+        self.entries.push(Entry {
+            id: TypeId::of::<T>(),
+            name: std::any::type_name::<T>(),
+            value: Arc::new(value),
+        });
+        true
+    }
+
+    pub(crate) fn contains_id(&self, id: TypeId) -> bool {
+        self.entries.iter().any(|e| e.id == id)
+    }
+}
+
+/// A managed value, extracted in a handler: `async fn index(settings: State<Settings>)`.
+///
+/// The value is given to [`App::manage`](crate::App::manage) and shared by every
+/// request. Asking for a type that was never managed stops the app at start-up.
+///
+/// ```
+/// use kiln::prelude::*;
+///
+/// struct Settings { site: String }
+///
+/// #[get("/")]
+/// async fn index(settings: State<Settings>) -> String {
+///     format!("Welcome to {}", settings.site)
+/// }
+///
+/// let app = App::new()
+///     .mount("/", routes![index])
+///     .manage(Settings { site: "Books".into() });
+/// # let client = TestClient::new(app);
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// #     assert_eq!(client.get("/").await.text(), "Welcome to Books");
+/// # });
+/// ```
+pub struct State<T>(pub Arc<T>);
+
+impl<T> Clone for State<T> {
+    fn clone(&self) -> Self {
+        State(self.0.clone())
+    }
+}
+
+impl<T> Deref for State<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for State<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("State").field(&self.0).finish()
+    }
+}
+
+impl<T, S> FromRequestParts<S> for State<T>
+where
+    T: Send + Sync + 'static,
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(_parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match AppState::from_ref(state).get::<T>() {
+            Some(value) => Ok(State(value)),
+            None => Err(Error::internal(format!(
+                "State<{}> was asked for but never managed; add `.manage(..)` to the App",
+                std::any::type_name::<T>()
+            ))
+            .into_response()),
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static> Sentinel for State<T> {
+    fn check(registry: &Registry<'_>) -> Result<(), String> {
+        if registry.manages::<T>() {
+            Ok(())
+        } else {
+            let name = std::any::type_name::<T>();
+            Err(format!(
+                "it takes `State<{name}>` but no `{name}` is managed; add `.manage(..)` with one"
+            ))
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! `#[derive(Table)]` for kiln's ORM. Use it through `kiln::prelude::*`.
