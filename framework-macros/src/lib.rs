@@ -1,20 +1,70 @@
-//! Procedural macros for kiln. Use them through `kiln` (`use kiln::prelude::*;`).
+//! Procedural macros for kiln: route attributes, `routes!`, `catchers!`, `#[resource]`
+//! and `#[catch]`. Use them through `kiln` (`use kiln::prelude::*;`); generated code
+//! names everything through `::kiln::__private`.
+
+mod catch;
+mod resource;
+mod route;
+mod routes;
+
 use proc_macro::TokenStream;
-macro_rules! stub { ($($n:ident),*) => {$(
-    #[allow(missing_docs)]
-    #[proc_macro_attribute]
-    pub fn $n(_a: TokenStream, i: TokenStream) -> TokenStream { i }
-)*} }
-stub!(
-    get, post, put, patch, delete, head, options, route, resource, catch
-);
-#[allow(missing_docs)]
-#[proc_macro]
-pub fn routes(_i: TokenStream) -> TokenStream {
-    "::kiln::Routes::new()".parse().unwrap()
+
+use route::HttpMethod;
+
+macro_rules! method_attributes {
+    ($($name:ident => $method:ident),* $(,)?) => {$(
+        #[doc = concat!("A `", stringify!($method), "` route: `#[", stringify!($name), "(\"/book/<id>\")] async fn book(id: i64) -> String`.")]
+        ///
+        /// `<name>` binds the argument of that name (any `FromStr` type; a value that
+        /// does not parse answers 404), `<name..>` the rest of the path, `?<q>` a query
+        /// parameter (`Option<T>` when optional; missing or invalid answers 400). Other
+        /// arguments are axum extractors. It also generates `name::uri(..)`.
+        #[proc_macro_attribute]
+        pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
+            route::attribute(Some(HttpMethod::$method), args.into(), item.into()).into()
+        }
+    )*};
 }
-#[allow(missing_docs)]
+
+method_attributes! {
+    get => Get,
+    post => Post,
+    put => Put,
+    patch => Patch,
+    delete => Delete,
+    head => Head,
+    options => Options,
+}
+
+/// A route answering several methods: `#[route("/echo", methods = [GET, POST])]`.
+#[proc_macro_attribute]
+pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
+    route::attribute(None, args.into(), item.into()).into()
+}
+
+/// Collects handlers and resources for `App::mount`: `routes![index, book, Books]`.
+///
+/// Two entries answering one method on one path shape fail to compile.
 #[proc_macro]
-pub fn catchers(_i: TokenStream) -> TokenStream {
-    "::std::vec::Vec::new()".parse().unwrap()
+pub fn routes(input: TokenStream) -> TokenStream {
+    routes::routes(input.into()).into()
+}
+
+/// Collects catchers for `App::catch`: `catchers![not_found, server_error]`.
+#[proc_macro]
+pub fn catchers(input: TokenStream) -> TokenStream {
+    routes::catchers(input.into()).into()
+}
+
+/// Methods named after HTTP verbs become handlers of one path:
+/// `#[resource("/books/<id>")] impl Books { async fn get(id: i64) -> String { .. } }`.
+#[proc_macro_attribute]
+pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
+    resource::attribute(args.into(), item.into()).into()
+}
+
+/// An error page for a status: `#[catch(404)]`, or for all of them: `#[catch(default)]`.
+#[proc_macro_attribute]
+pub fn catch(args: TokenStream, item: TokenStream) -> TokenStream {
+    catch::attribute(args.into(), item.into()).into()
 }

@@ -93,22 +93,32 @@ where
     }
 }
 
-/// A path parameter parsed with `FromStr`, deserialized from axum's captures without copying.
+/// Parses one path parameter; generated code implements it for a local type per
+/// parameter, so that a type without `FromStr` is reported once, at that type.
 #[doc(hidden)]
-pub struct PathParam<T>(pub T);
+pub trait ParseParam {
+    /// The parameter's type.
+    type Output;
+    /// Parses the percent-decoded segment; `None` means the route does not match.
+    fn parse(segment: &str) -> Option<Self::Output>;
+}
 
-impl<'de, T: FromStr> Deserialize<'de> for PathParam<T> {
+/// A path parameter parsed by `P`, deserialized from axum's captures without copying.
+#[doc(hidden)]
+pub struct PathParam<P: ParseParam>(pub P::Output);
+
+impl<'de, P: ParseParam> Deserialize<'de> for PathParam<P> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<T: FromStr> Visitor<'_> for V<T> {
-            type Value = PathParam<T>;
+        struct V<P>(PhantomData<P>);
+        impl<P: ParseParam> Visitor<'_> for V<P> {
+            type Value = PathParam<P>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a path segment")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<PathParam<T>, E> {
-                T::from_str(v)
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PathParam<P>, E> {
+                P::parse(v)
                     .map(PathParam)
-                    .map_err(|_| E::custom("no match"))
+                    .ok_or_else(|| E::custom("no match"))
             }
         }
         d.deserialize_str(V(PhantomData))

@@ -80,7 +80,7 @@ pub mod __private {
     pub use crate::catcher::{CatchRequest, Catcher, CatcherInfo, FromCatch};
     pub use crate::checks::{assert_distinct_catchers, assert_no_collision};
     pub use crate::extract::{
-        Extract, PathParam, path_params, query_optional, query_required, query_values,
+        Extract, ParseParam, PathParam, path_params, query_optional, query_required, query_values,
     };
     pub use crate::routing::{Endpoint, Methods, RouteInfo, Routes};
     pub use crate::sentinel::{Checks, Probe, ProbeNone, ProbeSentinel};
@@ -93,6 +93,7 @@ pub mod __private {
     pub use std::boxed::Box;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
+    pub use std::str::FromStr;
     pub use std::string::String;
     pub use std::vec::Vec;
 

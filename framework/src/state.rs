@@ -82,6 +82,8 @@ impl StateBuilder {
 ///
 /// The value is given to [`App::manage`](crate::App::manage) and shared by every
 /// request. Asking for a type that was never managed stops the app at start-up.
+/// `State<T>` derefs to `T` (its field is private, so `state.0` reaches `T`'s own
+/// first field when `T` is a tuple struct).
 ///
 /// ```
 /// use kiln::prelude::*;
@@ -101,7 +103,14 @@ impl StateBuilder {
 /// #     assert_eq!(client.get("/").await.text(), "Welcome to Books");
 /// # });
 /// ```
-pub struct State<T>(pub Arc<T>);
+pub struct State<T>(Arc<T>);
+
+impl<T> State<T> {
+    /// The shared value itself, to keep beyond the request.
+    pub fn into_arc(self) -> Arc<T> {
+        self.0
+    }
+}
 
 impl<T> Clone for State<T> {
     fn clone(&self) -> Self {

@@ -106,7 +106,11 @@ impl RoutePath {
                 query_names.push(name.to_string());
             }
         }
-        Ok(RoutePath { segments, trailing_slash, query: query_names })
+        Ok(RoutePath {
+            segments,
+            trailing_slash,
+            query: query_names,
+        })
     }
 
     /// Names of the path parameters (not the query ones), in order.
@@ -148,7 +152,9 @@ fn check_name(name: &str, segment: &str) -> Result<(), PathError> {
         return err(format!("parameter `{segment}` has no name"));
     }
     if !is_ident(name) {
-        return err(format!("parameter name `{name}` in `{segment}` is not a valid identifier"));
+        return err(format!(
+            "parameter name `{name}` in `{segment}` is not a valid identifier"
+        ));
     }
     Ok(())
 }
@@ -239,17 +245,32 @@ mod tests {
         assert_eq!(bad("/book/<id"), "unclosed `<` in `<id`; add `>`");
         assert_eq!(bad("/book/<>"), "parameter `<>` has no name");
         assert_eq!(bad("/book/<..>"), "parameter `<..>` has no name");
-        assert_eq!(bad("/book/<1d>"), "parameter name `1d` in `<1d>` is not a valid identifier");
-        assert_eq!(bad("/book/a<id>"), "parameter in `a<id>` must be a whole segment, like `/<name>`");
-        assert_eq!(bad("/book/<id>x"), "parameter `<id>x` must be a whole segment");
+        assert_eq!(
+            bad("/book/<1d>"),
+            "parameter name `1d` in `<1d>` is not a valid identifier"
+        );
+        assert_eq!(
+            bad("/book/a<id>"),
+            "parameter in `a<id>` must be a whole segment, like `/<name>`"
+        );
+        assert_eq!(
+            bad("/book/<id>x"),
+            "parameter `<id>x` must be a whole segment"
+        );
         assert_eq!(
             bad("/<p..>/x"),
             "`<p..>` takes the rest of the path, so it must be the last segment"
         );
         assert_eq!(bad("/a//b"), "empty segment (`//`) in route path");
-        assert_eq!(bad("/<id>/<id>"), "parameter `id` appears twice in `/<id>/<id>`");
+        assert_eq!(
+            bad("/<id>/<id>"),
+            "parameter `id` appears twice in `/<id>/<id>`"
+        );
         assert_eq!(bad("/<q>?<q>"), "parameter `q` appears twice in `/<q>?<q>`");
-        assert_eq!(bad("/s?q=1"), "query segment `q=1` must be a parameter like `<name>`");
+        assert_eq!(
+            bad("/s?q=1"),
+            "query segment `q=1` must be a parameter like `<name>`"
+        );
         assert_eq!(bad("/s?"), "nothing after `?` in `/s?`");
         assert!(bad("/a b").contains("character ` ` is not allowed"));
         assert!(bad("/a%zz").contains("must start an escape"));

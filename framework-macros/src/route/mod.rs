@@ -1,0 +1,87 @@
+//! Route attributes: `#[get("/book/<id>")]` and friends, `#[route(..)]`, and the
+//! handler analysis `#[resource]` shares.
+//!
+//! Stages: [`parse`] reads the attribute and the function into a [`Route`] model
+//! (every mistake a `syn::Error` at its token, all reported at once); [`expand`]
+//! writes the code and cannot fail.
+
+pub(crate) mod expand;
+pub(crate) mod parse;
+pub(crate) mod path;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{Ident, LitStr, Type};
+
+pub(crate) use parse::HttpMethod;
+use path::RoutePath;
+
+/// A route attribute and its handler, checked.
+pub(crate) struct Route {
+    pub(crate) methods: Vec<HttpMethod>,
+    pub(crate) path: RoutePath,
+    pub(crate) path_lit: LitStr,
+    pub(crate) handler: Handler,
+}
+
+/// What a handler function takes and returns.
+pub(crate) struct Handler {
+    /// The function's name.
+    pub(crate) ident: Ident,
+    /// How generated code calls it: `book` or `Self::get`.
+    pub(crate) call: TokenStream,
+    /// The name shown in messages: `book` or `Books::get`.
+    pub(crate) display: String,
+    pub(crate) args: Vec<Arg>,
+    /// The declared return type, for spanning the `IntoResponse` check.
+    pub(crate) ret_span: Span,
+}
+
+/// One handler argument.
+pub(crate) struct Arg {
+    pub(crate) ty: Type,
+    pub(crate) kind: ArgKind,
+}
+
+/// How an argument gets its value.
+pub(crate) enum ArgKind {
+    /// The `index`-th path parameter (`<name>` or `<name..>`).
+    Path { index: usize },
+    /// A query parameter; `Some(inner)` when declared `Option<inner>`.
+    Query {
+        name: String,
+        optional: Option<Type>,
+    },
+    /// Any other argument: an axum extractor.
+    Extractor,
+}
+
+/// Expands one route attribute applied to a function.
+pub(crate) fn attribute(
+    method: Option<HttpMethod>,
+    args: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let err = syn::Error::new_spanned(
+                &item,
+                "route attributes go on an `async fn`; use `#[resource]` on an `impl` block",
+            );
+            let err = err.to_compile_error();
+            return quote! { #err #item };
+        }
+    };
+    match parse::route(method, args, &func) {
+        Ok(route) => {
+            let code = expand::route(&route, &func.vis);
+            quote! { #func #code }
+        }
+        // Keep the function so one mistake gives one error and the IDE keeps working.
+        Err(err) => {
+            let err = err.to_compile_error();
+            quote! { #err #func }
+        }
+    }
+}

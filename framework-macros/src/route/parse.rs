@@ -1,0 +1,412 @@
+//! Reading a route attribute and its handler into the [`Route`] model.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, Ident, LitStr, Pat, PathArguments, Signature, Token, Type};
+
+use super::path::{RoutePath, Segment};
+use super::{Arg, ArgKind, Handler, Route};
+
+/// An HTTP method a route can answer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum HttpMethod {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+    Trace,
+}
+
+impl HttpMethod {
+    pub(crate) const ALL: [HttpMethod; 8] = [
+        HttpMethod::Get,
+        HttpMethod::Head,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+        HttpMethod::Options,
+        HttpMethod::Trace,
+    ];
+
+    /// `GET`, `POST`, ...
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Options => "OPTIONS",
+            HttpMethod::Trace => "TRACE",
+        }
+    }
+
+    /// The method a `#[resource]` method of this name handles: `get` → GET.
+    pub(crate) fn from_fn_name(name: &str) -> Option<HttpMethod> {
+        HttpMethod::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name) && name == name.to_lowercase())
+    }
+
+    /// The `::kiln::__private::Methods` constant for this method.
+    pub(crate) fn constant(self) -> TokenStream {
+        let ident = Ident::new(self.name(), Span::call_site());
+        quote!(::kiln::__private::Methods::#ident)
+    }
+}
+
+/// `"/path"` and, for `#[route]`, `methods = [GET, POST]`.
+struct RouteArgs {
+    path: LitStr,
+    methods: Option<(Span, Vec<(Ident, Span)>)>,
+    extra: Vec<syn::Error>,
+}
+
+impl Parse for RouteArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<RouteArgs> {
+        if input.is_empty() {
+            return Err(input.error("expected a path, like `#[get(\"/book/<id>\")]`"));
+        }
+        let path: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the route path as a string literal, like \"/book/<id>\"",
+            )
+        })?;
+        let mut methods = None;
+        let mut extra = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            if key != "methods" {
+                extra.push(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown option `{key}`; the only option is `methods = [..]` on `#[route]`"
+                    ),
+                ));
+                // Skip the rest of this option.
+                while !input.is_empty() && !input.peek(Token![,]) {
+                    input.parse::<proc_macro2::TokenTree>()?;
+                }
+                continue;
+            }
+            input.parse::<Token![=]>()?;
+            let content;
+            let bracket = syn::bracketed!(content in input);
+            let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            methods = Some((
+                bracket.span.join(),
+                list.into_iter()
+                    .map(|i| {
+                        let s = i.span();
+                        (i, s)
+                    })
+                    .collect(),
+            ));
+        }
+        Ok(RouteArgs {
+            path,
+            methods,
+            extra,
+        })
+    }
+}
+
+/// Collects errors so that all mistakes are reported at once.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, err: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(err),
+            None => self.0 = Some(err),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub(crate) fn finish<T>(self, value: T) -> syn::Result<T> {
+        match self.0 {
+            Some(err) => Err(err),
+            None => Ok(value),
+        }
+    }
+}
+
+/// Reads a route attribute's arguments and its handler.
+pub(crate) fn route(
+    method: Option<HttpMethod>,
+    args: TokenStream,
+    func: &syn::ItemFn,
+) -> syn::Result<Route> {
+    let mut errors = Errors::default();
+    let args = RouteArgs::parse.parse2(args)?;
+    for e in args.extra {
+        errors.push(e);
+    }
+    let methods = match (method, args.methods) {
+        (Some(m), None) => vec![m],
+        (Some(m), Some((span, _))) => {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`#[{}]` answers {} only; use `#[route(..)]` to list methods",
+                    m.name().to_lowercase(),
+                    m.name()
+                ),
+            ));
+            vec![m]
+        }
+        (None, None) => {
+            errors.push(syn::Error::new(
+                args.path.span(),
+                "`#[route]` needs a method list: `#[route(\"/path\", methods = [GET, POST])]`",
+            ));
+            Vec::new()
+        }
+        (None, Some((span, list))) => method_list(span, list, &mut errors),
+    };
+    let path = parse_path(&args.path);
+    let path = match path {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let ident = &func.sig.ident;
+    let handler = handler(
+        &func.sig,
+        quote!(#ident),
+        path.as_ref(),
+        &args.path,
+        &mut errors,
+        None,
+    );
+    match (path, handler) {
+        (Some(path), Some(handler)) => errors.finish(Route {
+            methods,
+            path,
+            path_lit: args.path,
+            handler,
+        }),
+        _ => Err(errors
+            .0
+            .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid route"))),
+    }
+}
+
+fn method_list(span: Span, list: Vec<(Ident, Span)>, errors: &mut Errors) -> Vec<HttpMethod> {
+    if list.is_empty() {
+        errors.push(syn::Error::new(
+            span,
+            "the method list is empty; name at least one method, like `[GET]`",
+        ));
+    }
+    let mut out = Vec::new();
+    for (ident, span) in list {
+        let name = ident.to_string();
+        match HttpMethod::ALL.into_iter().find(|m| m.name() == name) {
+            Some(m) if out.contains(&m) => {
+                errors.push(syn::Error::new(span, format!("`{name}` is listed twice")))
+            }
+            Some(m) => out.push(m),
+            None => {
+                let hint = HttpMethod::ALL
+                    .into_iter()
+                    .find(|m| m.name().eq_ignore_ascii_case(&name))
+                    .map(|m| format!("; did you mean `{}`?", m.name()))
+                    .unwrap_or_default();
+                errors.push(syn::Error::new(
+                    span,
+                    format!("unknown HTTP method `{name}`; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE{hint}"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Parses the path literal, with errors at the literal.
+pub(crate) fn parse_path(lit: &LitStr) -> syn::Result<RoutePath> {
+    RoutePath::parse(&lit.value()).map_err(|e| syn::Error::new(lit.span(), e.0))
+}
+
+/// If `ty` is `Option<T>` (by name), `T`.
+fn option_inner(ty: &Type) -> Option<Type> {
+    let Type::Path(tp) = ty else { return None };
+    if tp.qself.is_some() {
+        return None;
+    }
+    let last = tp.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(t)) if args.args.len() == 1 => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// Reads a handler's signature against its route path.
+///
+/// `owner` names the resource for messages (`Books`), `None` for a plain route.
+pub(crate) fn handler(
+    sig: &Signature,
+    call: TokenStream,
+    path: Option<&RoutePath>,
+    path_lit: &LitStr,
+    errors: &mut Errors,
+    owner: Option<&str>,
+) -> Option<Handler> {
+    let display = match owner {
+        Some(o) => format!("{o}::{}", sig.ident),
+        None => sig.ident.to_string(),
+    };
+    let mut ok = true;
+    if sig.asyncness.is_none() {
+        errors.push(syn::Error::new(
+            sig.fn_token.span,
+            format!("handler `{display}` must be an `async fn`"),
+        ));
+        ok = false;
+    }
+    if let Some(c) = &sig.constness {
+        errors.push(syn::Error::new(c.span, "a handler can't be a `const fn`"));
+        ok = false;
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.push(syn::Error::new_spanned(
+            &sig.generics,
+            "a handler can't be generic; kiln must know its argument types",
+        ));
+        ok = false;
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push(syn::Error::new_spanned(v, "a handler can't be variadic"));
+        ok = false;
+    }
+    let path_params: Vec<&str> = path.map(|p| p.path_params().collect()).unwrap_or_default();
+    let query_params: Vec<&str> = path
+        .map(|p| p.query.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let mut args = Vec::new();
+    let mut bound: Vec<String> = Vec::new();
+    for input in &sig.inputs {
+        let pat_ty = match input {
+            FnArg::Receiver(r) => {
+                errors.push(syn::Error::new_spanned(
+                    r,
+                    "a handler takes no `self`: it is called with the request's arguments only",
+                ));
+                ok = false;
+                continue;
+            }
+            FnArg::Typed(pt) => pt,
+        };
+        let ty = (*pat_ty.ty).clone();
+        let name = match &*pat_ty.pat {
+            Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.to_string()),
+            _ => None,
+        };
+        let kind = match name.as_deref() {
+            Some(n) if path_params.contains(&n) => {
+                bound.push(n.to_string());
+                let index = path_params.iter().position(|p| *p == n).unwrap_or(0);
+                if matches!(ty, Type::ImplTrait(_)) {
+                    errors.push(syn::Error::new_spanned(
+                        &ty,
+                        "a path parameter needs a concrete type that implements `FromStr`",
+                    ));
+                    ok = false;
+                }
+                ArgKind::Path { index }
+            }
+            Some(n) if query_params.contains(&n) => {
+                bound.push(n.to_string());
+                ArgKind::Query {
+                    name: n.to_string(),
+                    optional: option_inner(&ty),
+                }
+            }
+            _ => {
+                if matches!(ty, Type::ImplTrait(_)) {
+                    errors.push(syn::Error::new_spanned(
+                        &ty,
+                        "a handler argument needs a concrete type",
+                    ));
+                    ok = false;
+                }
+                ArgKind::Extractor
+            }
+        };
+        args.push(Arg { ty, kind });
+    }
+    if let Some(path) = path {
+        let all = path
+            .segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Param(n) => Some(format!("<{n}>")),
+                Segment::Tail(n) => Some(format!("<{n}..>")),
+                Segment::Static(_) => None,
+            })
+            .zip(path.path_params())
+            .map(|(shown, n)| (shown, n.to_string()))
+            .chain(path.query.iter().map(|n| (format!("<{n}>"), n.clone())));
+        for (shown, name) in all {
+            if !bound.contains(&name) {
+                let msg = match owner {
+                    Some(_) => format!(
+                        "`{display}` has no argument named `{name}` for `{shown}`; every handler of a resource takes its path's parameters"
+                    ),
+                    None => format!(
+                        "no argument named `{name}` for `{shown}`; add `{name}: T` to `{display}`"
+                    ),
+                };
+                let span = if owner.is_some() {
+                    sig.ident.span()
+                } else {
+                    path_lit.span()
+                };
+                errors.push(syn::Error::new(span, msg));
+                ok = false;
+            }
+        }
+    }
+    let ret_span = match &sig.output {
+        syn::ReturnType::Default => sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    ok.then(|| Handler {
+        ident: sig.ident.clone(),
+        call,
+        display,
+        args,
+        ret_span,
+    })
+}
+
+impl ToTokens for HttpMethod {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(self.constant());
+    }
+}
