@@ -33,39 +33,48 @@ pub enum ViaBody {}
     note = "an argument binds a path or query parameter when its name matches `<name>` in the route; any other argument must implement axum's `FromRequestParts` or `FromRequest` (like `Json<T>`, `Form<T>`, `HeaderMap`, `State<T>`, `Db`)"
 )]
 pub trait Extract<S, M>: Sized + Send {
-    /// Whether it consumes the request body.
-    const BODY: bool;
     /// What the first pass leaves for the second.
-    type Stage: Send;
-    /// First pass: head-only extractors run here.
+    type Stage: Finish<S, Output = Self> + Send;
+    /// First pass: head-only extractors run here; the body one waits.
     fn prepare(
         parts: &mut Parts,
         state: &S,
     ) -> impl Future<Output = Result<Self::Stage, Response>> + Send;
-    /// Second pass: the body extractor runs here, on the request rebuilt from `rest`.
+}
+
+/// The second pass of an extraction. Generated code calls it on the stage value
+/// alone, so a type that is no extractor is reported once, by [`Extract`].
+pub trait Finish<S>: Sized {
+    /// The extracted argument.
+    type Output;
+    /// Finishes, taking the request (rebuilt from its head and body) if it needs it.
     fn finish(
-        stage: Self::Stage,
+        self,
         rest: &mut Option<Request>,
         state: &S,
-    ) -> impl Future<Output = Result<Self, Response>> + Send;
+    ) -> impl Future<Output = Result<Self::Output, Response>> + Send;
 }
+
+/// A head-only extractor's value, ready after the first pass.
+#[doc(hidden)]
+pub struct Ready<T>(T);
+
+/// A body extractor, waiting for the second pass.
+#[doc(hidden)]
+pub struct Pending<T>(PhantomData<fn() -> T>);
 
 impl<S, T> Extract<S, ViaParts> for T
 where
     S: Send + Sync,
     T: FromRequestParts<S> + Send,
 {
-    const BODY: bool = false;
-    type Stage = T;
+    type Stage = Ready<T>;
 
-    async fn prepare(parts: &mut Parts, state: &S) -> Result<T, Response> {
+    async fn prepare(parts: &mut Parts, state: &S) -> Result<Ready<T>, Response> {
         T::from_request_parts(parts, state)
             .await
+            .map(Ready)
             .map_err(|r| mark(r.into_response()))
-    }
-
-    async fn finish(stage: T, _rest: &mut Option<Request>, _state: &S) -> Result<T, Response> {
-        Ok(stage)
     }
 }
 
@@ -74,14 +83,25 @@ where
     S: Send + Sync,
     T: FromRequest<S> + Send,
 {
-    const BODY: bool = true;
-    type Stage = ();
+    type Stage = Pending<T>;
 
-    async fn prepare(_parts: &mut Parts, _state: &S) -> Result<(), Response> {
-        Ok(())
+    async fn prepare(_parts: &mut Parts, _state: &S) -> Result<Pending<T>, Response> {
+        Ok(Pending(PhantomData))
     }
+}
 
-    async fn finish(_stage: (), rest: &mut Option<Request>, state: &S) -> Result<T, Response> {
+impl<S: Sync, T: Send> Finish<S> for Ready<T> {
+    type Output = T;
+
+    async fn finish(self, _rest: &mut Option<Request>, _state: &S) -> Result<T, Response> {
+        Ok(self.0)
+    }
+}
+
+impl<S: Send + Sync, T: FromRequest<S> + Send> Finish<S> for Pending<T> {
+    type Output = T;
+
+    async fn finish(self, rest: &mut Option<Request>, state: &S) -> Result<T, Response> {
         match rest.take() {
             Some(req) => T::from_request(req, state)
                 .await

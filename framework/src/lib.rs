@@ -80,10 +80,11 @@ pub mod __private {
     pub use crate::catcher::{CatchRequest, Catcher, CatcherInfo, FromCatch};
     pub use crate::checks::{assert_distinct_catchers, assert_no_collision};
     pub use crate::extract::{
-        Extract, ParseParam, PathParam, path_params, query_optional, query_required, query_values,
+        Extract, Finish, ParseParam, PathParam, path_params, query_optional, query_required,
+        query_values,
     };
     pub use crate::routing::{Endpoint, Methods, RouteInfo, Routes};
-    pub use crate::sentinel::{Checks, Probe, ProbeNone, ProbeSentinel};
+    pub use crate::sentinel::{Checks, Probe, ProbeBody, ProbeNone, ProbeSentinel};
     pub use crate::state::AppState;
     pub use crate::uri::UriArg;
     pub use axum::extract::Request;

@@ -39,14 +39,12 @@ pub struct Checks {
 }
 
 impl Checks {
-    /// Records the argument type `T` and its sentinel, if it has one. Used by generated code.
+    /// Records an extractor argument of type `T`: whether it reads the body, and its
+    /// sentinel if it has one. Used by generated code.
     #[doc(hidden)]
-    pub fn __arg<T, M>(&mut self, sentinel: Option<SentinelFn>)
-    where
-        T: crate::extract::Extract<crate::state::AppState, M>,
-    {
+    pub fn __arg<T>(&mut self, body: bool, sentinel: Option<SentinelFn>) {
         let name = std::any::type_name::<T>();
-        if T::BODY {
+        if body {
             self.bodies.push(name);
         }
         if let Some(f) = sentinel {
@@ -100,11 +98,27 @@ impl<T: Sentinel> ProbeSentinel for Probe<T> {
     }
 }
 
-/// Picked otherwise.
+/// Picked when `T` reads the request body.
+#[doc(hidden)]
+pub trait ProbeBody {
+    fn __kiln_body(&self) -> bool;
+}
+
+impl<T: axum::extract::FromRequest<crate::state::AppState>> ProbeBody for Probe<T> {
+    fn __kiln_body(&self) -> bool {
+        true
+    }
+}
+
+/// Picked otherwise: no sentinel, no body.
 #[doc(hidden)]
 pub trait ProbeNone {
     fn __kiln_sentinel(&self) -> Option<SentinelFn> {
         None
+    }
+
+    fn __kiln_body(&self) -> bool {
+        false
     }
 }
 

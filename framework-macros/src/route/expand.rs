@@ -244,15 +244,18 @@ pub(crate) fn call_fn(fn_name: &Ident, h: &Handler, path: &RoutePath) -> TokenSt
         let ty = &a.ty;
         let stage = format_ident!("__s{}", i);
         let local = format_ident!("__a{}", i);
-        let extract = quote_spanned!(ty.span()=> <#ty as ::kiln::__private::Extract<#state_ty, _>>);
+        // All of it spanned at the user's type, so a non-extractor is one error there.
+        let prepare_fn = quote_spanned!(ty.span()=> <#ty as ::kiln::__private::Extract<#state_ty, _>>::prepare(&mut __parts, &__state).await);
+        let stage_ty =
+            quote_spanned!(ty.span()=> <#ty as ::kiln::__private::Extract<#state_ty, _>>::Stage);
         prepare.push(quote! {
-            let #stage = match #extract::prepare(&mut __parts, &__state).await {
+            let #stage: #stage_ty = match #prepare_fn {
                 ::kiln::__private::Ok(__v) => __v,
                 ::kiln::__private::Err(__r) => return __r,
             };
         });
         finish.push(quote! {
-            let #local = match #extract::finish(#stage, &mut __rest, &__state).await {
+            let #local = match ::kiln::__private::Finish::<#state_ty>::finish(#stage, &mut __rest, &__state).await {
                 ::kiln::__private::Ok(__v) => __v,
                 ::kiln::__private::Err(__r) => return __r,
             };
@@ -302,14 +305,17 @@ pub(crate) fn checks_fn(fn_name: &Ident, h: &Handler) -> TokenStream {
         .map(|a| {
             let ty = &a.ty;
             quote_spanned! {ty.span()=>
-                __c.__arg::<#ty, _>((&::kiln::__private::Probe::<#ty>::new()).__kiln_sentinel());
+                __c.__arg::<#ty>(
+                    (&::kiln::__private::Probe::<#ty>::new()).__kiln_body(),
+                    (&::kiln::__private::Probe::<#ty>::new()).__kiln_sentinel(),
+                );
             }
         });
     quote! {
         #[doc(hidden)]
         fn #fn_name(__c: &mut ::kiln::__private::Checks) {
             #[allow(unused_imports)]
-            use ::kiln::__private::{ProbeNone as _, ProbeSentinel as _};
+            use ::kiln::__private::{ProbeBody as _, ProbeNone as _, ProbeSentinel as _};
             #(#args)*
         }
     }

@@ -73,7 +73,10 @@ struct RouteArgs {
 impl Parse for RouteArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<RouteArgs> {
         if input.is_empty() {
-            return Err(input.error("expected a path, like `#[get(\"/book/<id>\")]`"));
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "expected a path, like `#[get(\"/book/<id>\")]`",
+            ));
         }
         let path: LitStr = input.parse().map_err(|e| {
             syn::Error::new(

@@ -5,3 +5,4 @@ mod catchers;
 mod resource;
 mod responses;
 mod routing;
+mod server;

@@ -1,0 +1,188 @@
+//! Serving over a real socket on 127.0.0.1: keep-alive, panics, graceful shutdown on
+//! a signal, the grace deadline, and SIGTERM to a running process.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kiln::prelude::*;
+use kiln_tests::{exchange, get, read_response};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+#[get("/")]
+async fn index() -> &'static str {
+    "Hello, World!"
+}
+
+#[get("/slow")]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    "slow done"
+}
+
+#[get("/forever")]
+async fn forever() -> &'static str {
+    std::future::pending::<()>().await;
+    "never"
+}
+
+#[get("/boom")]
+async fn boom() -> &'static str {
+    panic!("boom")
+}
+
+fn app() -> App {
+    App::new().mount("/", routes![index, slow, forever, boom])
+}
+
+/// Starts `app` on an ephemeral port; returns its address, the shutdown trigger and
+/// the serving task.
+async fn start(
+    app: App,
+) -> (
+    std::net::SocketAddr,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<kiln::Result<()>>,
+) {
+    let server = app.bind("127.0.0.1:0").await.expect("bind");
+    let addr = server.local_addr();
+    assert_eq!(addr.ip().to_string(), "127.0.0.1");
+    assert_ne!(addr.port(), 0);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve_until(async move {
+        let _ = rx.await;
+    }));
+    (addr, tx, task)
+}
+
+#[tokio::test]
+async fn serves_over_tcp_with_keep_alive() {
+    let (addr, stop, task) = start(app()).await;
+    let res = get(addr, "/").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body, "Hello, World!");
+    // Two requests on one connection, a 404 and a panic among them: the connection
+    // survives both.
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    let req = |p: &str| format!("GET {p} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    assert_eq!(exchange(&mut conn, &req("/nowhere")).await.status, 404);
+    let res = exchange(&mut conn, &req("/boom")).await;
+    assert_eq!(res.status, 500);
+    assert_eq!(res.body, "Internal Server Error");
+    assert_eq!(exchange(&mut conn, &req("/")).await.body, "Hello, World!");
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_lets_in_flight_requests_finish_and_refuses_new_connections() {
+    let (addr, stop, task) = start(app()).await;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    let in_flight = tokio::spawn(async move {
+        exchange(&mut conn, "GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n").await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let signalled = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = TcpStream::connect(addr).await;
+    assert!(
+        refused.is_err(),
+        "new connections must be refused after the signal"
+    );
+    let res = in_flight.await.unwrap();
+    assert_eq!((res.status, res.body.as_str()), (200, "slow done"));
+    task.await.unwrap().unwrap();
+    assert!(
+        signalled.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        signalled.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_grace_period_cuts_off_what_never_ends() {
+    let (addr, stop, task) = start(app().shutdown_grace(Duration::from_millis(300))).await;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    use tokio::io::AsyncWriteExt;
+    conn.write_all(b"GET /forever HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let signalled = Instant::now();
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let took = signalled.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(1300),
+        "took {took:?}"
+    );
+    // The cut-off connection is closed without a response.
+    let cut = tokio::time::timeout(Duration::from_secs(2), read_response(&mut conn))
+        .await
+        .unwrap();
+    assert!(cut.is_none());
+}
+
+#[test]
+fn sigterm_lets_a_slow_request_finish_then_exits_cleanly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signal_app"))
+        .env("HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn signal_app");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr: std::net::SocketAddr = loop {
+        let line = lines.next().expect("the app logs its address").unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.trim().parse().expect("an address");
+        }
+    };
+    // Drain the rest of the log in the background so the child never blocks on it.
+    let log = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        assert_eq!(get(addr, "/").await.body, "up");
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        let slow = tokio::spawn(async move {
+            exchange(&mut conn, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "no new connections after SIGTERM"
+        );
+        let res = slow.await.unwrap();
+        assert_eq!((res.status, res.body.as_str()), (200, "slow done"));
+    });
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the app did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+    let log = log.join().unwrap().join("\n");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(
+        log.contains("GET") || log.contains("/slow"),
+        "requests are logged: {log}"
+    );
+}

@@ -1,0 +1,8 @@
+use kiln::prelude::*;
+
+#[catch(200)]
+async fn ok() -> &'static str {
+    "fine"
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use kiln::prelude::*;
+
+#[catch(not_found)]
+async fn nf() -> &'static str {
+    "missing"
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use kiln::prelude::*;
+
+#[get]
+async fn index() -> &'static str {
+    "index"
+}
+
+fn main() {}

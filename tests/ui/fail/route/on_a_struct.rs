@@ -1,0 +1,6 @@
+use kiln::prelude::*;
+
+#[get("/")]
+struct Index;
+
+fn main() {}

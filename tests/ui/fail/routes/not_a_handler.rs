@@ -1,0 +1,9 @@
+use kiln::prelude::*;
+
+async fn plain() -> &'static str {
+    "not annotated"
+}
+
+fn main() {
+    let _ = App::new().mount("/", routes![plain]);
+}
