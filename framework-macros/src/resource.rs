@@ -15,11 +15,12 @@ struct ReplaceSelf<'a>(&'a Type);
 
 impl VisitMut for ReplaceSelf<'_> {
     fn visit_type_mut(&mut self, ty: &mut Type) {
-        if let Type::Path(tp) = ty {
-            if tp.qself.is_none() && tp.path.is_ident("Self") {
-                *ty = self.0.clone();
-                return;
-            }
+        if let Type::Path(tp) = ty
+            && tp.qself.is_none()
+            && tp.path.is_ident("Self")
+        {
+            *ty = self.0.clone();
+            return;
         }
         syn::visit_mut::visit_type_mut(self, ty);
     }

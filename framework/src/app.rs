@@ -15,11 +15,11 @@ use axum::routing::Route;
 use tokio::net::ToSocketAddrs;
 use tower::{Layer, Service};
 
-use crate::catcher::{CatchLayer, Catcher, CatcherTable};
+use crate::catcher::{Catcher, CatcherTable, Caught, PanicGuardLayer};
 use crate::error::{Error, Result};
 use crate::routing::path::ParsedPath;
 use crate::routing::table::{self, Entry};
-use crate::routing::{Methods, RouteDef, Routes};
+use crate::routing::{Endpoint, Methods, RouteDef, Routes};
 use crate::sentinel::{Checks, Registry};
 use crate::server::{Server, ServerConfig};
 use crate::state::{AppState, StateBuilder};
@@ -70,11 +70,11 @@ impl Default for App {
     }
 }
 
-async fn not_found() -> Response {
+async fn not_found(_req: Request, _state: AppState) -> Response {
     Error::not_found().into_response()
 }
 
-async fn method_not_allowed() -> Response {
+async fn method_not_allowed(_req: Request, _state: AppState) -> Response {
     Error::from_status(axum::http::StatusCode::METHOD_NOT_ALLOWED).into_response()
 }
 
@@ -132,7 +132,7 @@ impl App {
                 methods,
                 path,
                 positional: false,
-                make: Box::new(move |mr, filter| mr.on(filter, handler)),
+                make: Box::new(move |mr, filter| mr.on(filter, Caught(handler))),
                 checks: Checks::default(),
             },
         ));
@@ -262,15 +262,20 @@ impl App {
             return Err(Error::launch(problems));
         };
 
+        // Panics and catchers are handled inside each handler's future (kiln's own and
+        // `App::route`'s alike), so that no tower layer boxes anything per request.
         let mut router = router
-            .method_not_allowed_fallback(method_not_allowed)
-            .fallback(not_found)
-            .with_state(AppState::new(state))
-            .layer(CatchLayer::new(catchers));
+            .method_not_allowed_fallback(Endpoint(method_not_allowed))
+            .fallback(Endpoint(not_found))
+            .with_state(AppState::new(state, catchers));
+        if layers.is_empty() {
+            return Ok(router);
+        }
         for layer in layers.into_iter().rev() {
             router = layer(router);
         }
-        Ok(router.layer(CatchLayer::panics_only()))
+        // A panic in the user's layers is a 500 too.
+        Ok(router.layer(PanicGuardLayer))
     }
 
     /// Binds `addr` (use port 0 for any free port), ready to serve.

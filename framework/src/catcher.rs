@@ -22,6 +22,7 @@ use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
 use crate::error::{Error, ErrorMark, is_marked};
+use crate::state::AppState;
 
 /// What a `#[catch]` attribute knows about its catcher at compile time.
 #[derive(Debug, Clone, Copy)]
@@ -192,91 +193,52 @@ pub(crate) fn panic_response(panic: Box<dyn Any + Send>) -> Response {
     Error::status(StatusCode::INTERNAL_SERVER_ERROR, "handler panicked").into_response()
 }
 
-/// The layer kiln puts around its router: turns panics into 500s and has catchers
-/// render the error responses kiln produced.
-#[derive(Clone)]
-pub(crate) struct CatchLayer {
-    table: Option<Arc<CatcherTable>>,
-}
-
-impl CatchLayer {
-    /// Renders errors with `table`'s catchers (none: panics still become 500s).
-    pub(crate) fn new(table: CatcherTable) -> CatchLayer {
-        CatchLayer {
-            table: (!table.is_empty()).then(|| Arc::new(table)),
-        }
-    }
-
-    /// Only turns panics into 500s.
-    pub(crate) fn panics_only() -> CatchLayer {
-        CatchLayer { table: None }
-    }
-}
-
-impl<S> Layer<S> for CatchLayer {
-    type Service = CatchService<S>;
-    fn layer(&self, inner: S) -> CatchService<S> {
-        CatchService {
-            inner,
-            table: self.table.clone(),
-        }
-    }
-}
-
-/// The service made by [`CatchLayer`].
-#[derive(Clone)]
-pub(crate) struct CatchService<S> {
-    inner: S,
-    table: Option<Arc<CatcherTable>>,
-}
-
 /// The parts of the request a catcher may need, kept while the handler runs.
-struct Head {
+pub(crate) struct Head {
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 }
 
-impl<S> Service<Request> for CatchService<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = CatchFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        // Only the cheap, reference-counted parts are kept, and only if a catcher exists.
-        let head = self.table.as_ref().map(|t| Head {
+impl CatcherTable {
+    /// What to keep of `req` for this table's catchers (headers only if one wants them).
+    pub(crate) fn head_of<B>(&self, req: &axum::http::Request<B>) -> Head {
+        Head {
             method: req.method().clone(),
             uri: req.uri().clone(),
-            headers: if t.needs_headers {
+            headers: if self.needs_headers {
                 req.headers().clone()
             } else {
                 HeaderMap::new()
             },
-        });
-        let state = match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
-            Ok(fut) => State::Inner { fut },
-            Err(panic) => State::Ready {
-                res: Some(panic_response(panic)),
-            },
-        };
-        CatchFuture {
-            state,
-            head,
-            table: self.table.clone(),
+        }
+    }
+}
+
+/// A handler's result: a response, or a service's `Result` that can't fail.
+pub(crate) trait Outcome {
+    fn into_response(self) -> Response;
+}
+
+impl Outcome for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl Outcome for Result<Response, Infallible> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(res) => res,
+            Err(never) => match never {},
         }
     }
 }
 
 pin_project! {
-    /// The future of [`CatchService`].
-    pub(crate) struct CatchFuture<F> {
+    /// Runs a handler's future, turning a panic into a 500 and handing the error
+    /// responses kiln produced to a catcher. No allocation unless a catcher runs.
+    pub struct CatchFuture<F> {
         #[pin]
         state: State<F>,
         head: Option<Head>,
@@ -293,20 +255,50 @@ pin_project! {
     }
 }
 
+impl<F> CatchFuture<F> {
+    /// Calls a handler with `req` and `state` (catching a panic in the call), keeping
+    /// what the app's catchers need of the request, if it has catchers.
+    pub(crate) fn call(
+        req: Request,
+        state: AppState,
+        handler: impl FnOnce(Request, AppState) -> F,
+    ) -> CatchFuture<F> {
+        let (head, table) = match state.catchers() {
+            Some(table) => (Some(table.head_of(&req)), Some(table.clone())),
+            None => (None, None),
+        };
+        CatchFuture::new(head, table, || handler(req, state))
+    }
+
+    fn new(
+        head: Option<Head>,
+        table: Option<Arc<CatcherTable>>,
+        call: impl FnOnce() -> F,
+    ) -> CatchFuture<F> {
+        let state = match catch_unwind(AssertUnwindSafe(call)) {
+            Ok(fut) => State::Inner { fut },
+            Err(panic) => State::Ready {
+                res: Some(panic_response(panic)),
+            },
+        };
+        CatchFuture { state, head, table }
+    }
+}
+
 impl<F> Future for CatchFuture<F>
 where
-    F: Future<Output = Result<Response, Infallible>>,
+    F: Future,
+    F::Output: Outcome,
 {
-    type Output = Result<Response, Infallible>;
+    type Output = Response;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let mut this = self.project();
         loop {
             let res = match this.state.as_mut().project() {
                 StateProj::Inner { fut } => match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
                     Ok(Poll::Pending) => return Poll::Pending,
-                    Ok(Poll::Ready(Ok(res))) => res,
-                    Ok(Poll::Ready(Err(never))) => match never {},
+                    Ok(Poll::Ready(out)) => out.into_response(),
                     Err(panic) => panic_response(panic),
                 },
                 StateProj::Ready { res } => match res.take() {
@@ -329,7 +321,7 @@ where
                         None => strip_mark(original),
                     };
                     this.state.set(State::Ready { res: None });
-                    return Poll::Ready(Ok(res));
+                    return Poll::Ready(res);
                 }
             };
             // A response is ready: hand it to a catcher if kiln produced it for an error.
@@ -339,32 +331,89 @@ where
                 }
                 _ => None,
             };
-            match catcher {
-                Some((handler, head)) => {
-                    let req = CatchRequest {
-                        status: res.status(),
-                        method: head.method,
-                        uri: head.uri,
-                        headers: head.headers,
-                    };
-                    match catch_unwind(AssertUnwindSafe(|| handler(req))) {
-                        Ok(fut) => this.state.set(State::Catching {
-                            fut,
-                            original: Some(res),
-                        }),
-                        Err(panic) => {
-                            let _ = panic_response(panic);
-                            this.state.set(State::Ready { res: None });
-                            return Poll::Ready(Ok(strip_mark(res)));
-                        }
-                    }
-                }
-                None => {
+            let Some((handler, head)) = catcher else {
+                this.state.set(State::Ready { res: None });
+                return Poll::Ready(res);
+            };
+            let req = CatchRequest {
+                status: res.status(),
+                method: head.method,
+                uri: head.uri,
+                headers: head.headers,
+            };
+            match catch_unwind(AssertUnwindSafe(|| handler(req))) {
+                Ok(fut) => this.state.set(State::Catching {
+                    fut,
+                    original: Some(res),
+                }),
+                Err(panic) => {
+                    let _ = panic_response(panic);
                     this.state.set(State::Ready { res: None });
-                    return Poll::Ready(Ok(res));
+                    return Poll::Ready(strip_mark(res));
                 }
             }
         }
+    }
+}
+
+/// Wraps a handler so that its panics and errors are caught like a kiln route's:
+/// used for handlers added with `App::route`. No boxing.
+#[derive(Clone)]
+pub(crate) struct Caught<H>(pub(crate) H);
+
+impl<H, T> axum::handler::Handler<T, AppState> for Caught<H>
+where
+    H: axum::handler::Handler<T, AppState>,
+{
+    type Future = CatchFuture<H::Future>;
+
+    fn call(self, req: Request, state: AppState) -> Self::Future {
+        CatchFuture::call(req, state, move |req, state| self.0.call(req, state))
+    }
+}
+
+/// A tower layer turning panics in the layers inside it into 500s: kiln puts it
+/// outside the user's layers, if there are any.
+#[derive(Clone, Default)]
+pub(crate) struct PanicGuardLayer;
+
+impl<S> Layer<S> for PanicGuardLayer {
+    type Service = PanicGuard<S>;
+    fn layer(&self, inner: S) -> PanicGuard<S> {
+        PanicGuard { inner }
+    }
+}
+
+/// The service made by [`PanicGuardLayer`].
+#[derive(Clone)]
+pub(crate) struct PanicGuard<S> {
+    inner: S,
+}
+
+fn ok_response(res: Response) -> Result<Response, Infallible> {
+    Ok(res)
+}
+
+impl<S> Service<Request> for PanicGuard<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = futures_util::future::Map<
+        CatchFuture<S::Future>,
+        fn(Response) -> Result<Response, Infallible>,
+    >;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        use futures_util::FutureExt;
+        let inner = &mut self.inner;
+        CatchFuture::new(None, None, || inner.call(req))
+            .map(ok_response as fn(Response) -> Result<Response, Infallible>)
     }
 }
 

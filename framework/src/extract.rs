@@ -150,16 +150,18 @@ impl<'de, P: ParseParam> Deserialize<'de> for PathParam<P> {
 /// A value that does not parse means the route does not match: **404**. A value that
 /// is not UTF-8 once percent-decoded is a malformed request: **400**.
 #[doc(hidden)]
-pub async fn path_params<T: DeserializeOwned + Send>(parts: &mut Parts) -> Result<T, Response> {
+pub async fn path_params<T: DeserializeOwned + Send>(parts: &mut Parts) -> Result<T, Error> {
     use axum::extract::path::ErrorKind;
     match Path::<T>::from_request_parts(parts, &()).await {
         Ok(Path(t)) => Ok(t),
         Err(PathRejection::FailedToDeserializePathParams(e))
             if matches!(e.kind(), ErrorKind::InvalidUtf8InPathParam { .. }) =>
         {
-            Err(Error::bad_request("path is not valid UTF-8 once percent-decoded").into_response())
+            Err(Error::bad_request(
+                "path is not valid UTF-8 once percent-decoded",
+            ))
         }
-        Err(_) => Err(Error::not_found().into_response()),
+        Err(_) => Err(Error::not_found()),
     }
 }
 
@@ -183,7 +185,7 @@ fn decode_component(raw: &str) -> Result<Cow<'_, str>, ()> {
 pub fn query_values<'q, const N: usize>(
     query: Option<&'q str>,
     names: [&str; N],
-) -> Result<[Option<Cow<'q, str>>; N], Response> {
+) -> Result<[Option<Cow<'q, str>>; N], Error> {
     let mut out: [Option<Cow<'q, str>>; N] = std::array::from_fn(|_| None);
     let Some(query) = query else { return Ok(out) };
     for pair in query.split('&') {
@@ -206,8 +208,7 @@ pub fn query_values<'q, const N: usize>(
                 return Err(Error::bad_request(format!(
                     "query parameter `{}` is not valid UTF-8 once percent-decoded",
                     names[i]
-                ))
-                .into_response());
+                )));
             }
         }
     }
@@ -216,15 +217,13 @@ pub fn query_values<'q, const N: usize>(
 
 /// A required query parameter: missing or unparsable answers **400** naming it.
 #[doc(hidden)]
-pub fn query_required<T: FromStr>(name: &str, value: Option<Cow<'_, str>>) -> Result<T, Response> {
+pub fn query_required<T: FromStr>(name: &str, value: Option<Cow<'_, str>>) -> Result<T, Error> {
     match value {
-        None => {
-            Err(Error::bad_request(format!("missing query parameter `{name}`")).into_response())
-        }
-        Some(v) => T::from_str(&v).map_err(|_| {
-            Error::bad_request(format!("invalid value for query parameter `{name}`"))
-                .into_response()
-        }),
+        None => Err(Error::bad_request(format!(
+            "missing query parameter `{name}`"
+        ))),
+        Some(v) => T::from_str(&v)
+            .map_err(|_| Error::bad_request(format!("invalid value for query parameter `{name}`"))),
     }
 }
 
@@ -234,7 +233,7 @@ pub fn query_required<T: FromStr>(name: &str, value: Option<Cow<'_, str>>) -> Re
 pub fn query_optional<T: FromStr>(
     name: &str,
     value: Option<Cow<'_, str>>,
-) -> Result<Option<T>, Response> {
+) -> Result<Option<T>, Error> {
     match value {
         None => Ok(None),
         Some(v) => match T::from_str(&v) {
@@ -242,8 +241,7 @@ pub fn query_optional<T: FromStr>(
             Err(_) if v.is_empty() => Ok(None),
             Err(_) => Err(Error::bad_request(format!(
                 "invalid value for query parameter `{name}`"
-            ))
-            .into_response()),
+            ))),
         },
     }
 }
@@ -262,7 +260,7 @@ mod tests {
         let [missing] = query_values(None, ["q"]).unwrap();
         assert!(missing.is_none());
         let err = query_values(Some("q=%C3%28"), ["q"]).unwrap_err();
-        assert_eq!(err.status(), 400);
+        assert_eq!(err.status_code(), 400);
         // Invalid bytes in a parameter nobody asked for are ignored.
         assert!(query_values(Some("other=%FF&q=1"), ["q"]).is_ok());
     }
@@ -271,13 +269,15 @@ mod tests {
     fn required_and_optional_parameters() {
         assert_eq!(query_required::<u32>("page", Some("3".into())).unwrap(), 3);
         assert_eq!(
-            query_required::<u32>("page", None).unwrap_err().status(),
+            query_required::<u32>("page", None)
+                .unwrap_err()
+                .status_code(),
             400
         );
         assert_eq!(
             query_required::<u32>("page", Some("x".into()))
                 .unwrap_err()
-                .status(),
+                .status_code(),
             400
         );
         assert_eq!(query_optional::<u32>("page", None).unwrap(), None);
@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(
             query_optional::<u32>("page", Some("-1".into()))
                 .unwrap_err()
-                .status(),
+                .status_code(),
             400
         );
     }

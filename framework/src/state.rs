@@ -10,6 +10,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
+use crate::catcher::CatcherTable;
 use crate::error::Error;
 use crate::sentinel::{Registry, Sentinel};
 
@@ -24,31 +25,46 @@ struct Entry {
 /// This is the state type of the router kiln builds; handlers added with
 /// [`App::route`](crate::App::route) see it as their axum state.
 #[derive(Clone, Default)]
-pub struct AppState(Arc<Vec<Entry>>);
+pub struct AppState(Arc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    entries: Vec<Entry>,
+    catchers: Option<Arc<CatcherTable>>,
+}
 
 impl AppState {
-    pub(crate) fn new(entries: StateBuilder) -> AppState {
-        AppState(Arc::new(entries.entries))
+    pub(crate) fn new(entries: StateBuilder, catchers: CatcherTable) -> AppState {
+        let catchers = (!catchers.is_empty()).then(|| Arc::new(catchers));
+        AppState(Arc::new(Inner {
+            entries: entries.entries,
+            catchers,
+        }))
+    }
+
+    /// The catchers in effect, if any.
+    pub(crate) fn catchers(&self) -> Option<&Arc<CatcherTable>> {
+        self.0.catchers.as_ref()
     }
 
     /// The managed value of type `T`, if there is one.
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         let id = TypeId::of::<T>();
-        let entry = self.0.iter().find(|e| e.id == id)?;
+        let entry = self.0.entries.iter().find(|e| e.id == id)?;
         entry.value.clone().downcast::<T>().ok()
     }
 
     /// Whether a value of type `T` is managed.
     pub fn contains<T: 'static>(&self) -> bool {
         let id = TypeId::of::<T>();
-        self.0.iter().any(|e| e.id == id)
+        self.0.entries.iter().any(|e| e.id == id)
     }
 }
 
 impl fmt::Debug for AppState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
-            .entries(self.0.iter().map(|e| e.name))
+            .entries(self.0.entries.iter().map(|e| e.name))
             .finish()
     }
 }

@@ -243,10 +243,10 @@ impl TestRequest {
         req.headers_mut()
             .entry(HOST)
             .or_insert(HeaderValue::from_static("localhost"));
-        if !req.headers().contains_key(COOKIE) {
-            if let Some(cookies) = self.client.cookie_header(&self.path) {
-                req.headers_mut().insert(COOKIE, cookies);
-            }
+        if !req.headers().contains_key(COOKIE)
+            && let Some(cookies) = self.client.cookie_header(&self.path)
+        {
+            req.headers_mut().insert(COOKIE, cookies);
         }
         let res = match self.client.router.clone().oneshot(req).await {
             Ok(res) => res,

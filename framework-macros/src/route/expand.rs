@@ -185,14 +185,14 @@ pub(crate) fn call_fn(fn_name: &Ident, h: &Handler, path: &RoutePath) -> TokenSt
             #(#parsers)*
             let (#(#locals,)*) = match ::kiln::__private::path_params::<(#(#tys,)*)>(&mut __parts).await {
                 ::kiln::__private::Ok((#(#locals,)*)) => (#(#locals.0,)*),
-                ::kiln::__private::Err(__r) => return __r,
+                ::kiln::__private::Err(__e) => return ::kiln::__private::IntoResponse::into_response(__e),
             };
         };
     }
 
     // Query parameters, read in one pass over the query string.
     let mut query_code = quote!();
-    let query_args: Vec<(usize, &String, &Type, &Option<Type>)> = h
+    let query_args: Vec<(usize, &String, &Type, &Option<Box<Type>>)> = h
         .args
         .iter()
         .enumerate()
@@ -221,14 +221,14 @@ pub(crate) fn call_fn(fn_name: &Ident, h: &Handler, path: &RoutePath) -> TokenSt
             reads.push(quote! {
                 let #local: #ty = match #read {
                     ::kiln::__private::Ok(__v) => __v,
-                    ::kiln::__private::Err(__r) => return __r,
+                    ::kiln::__private::Err(__e) => return ::kiln::__private::IntoResponse::into_response(__e),
                 };
             });
         }
         query_code = quote! {
             let [#(#slots),*] = match ::kiln::__private::query_values(__parts.uri.query(), [#(#names),*]) {
                 ::kiln::__private::Ok(__v) => __v,
-                ::kiln::__private::Err(__r) => return __r,
+                ::kiln::__private::Err(__e) => return ::kiln::__private::IntoResponse::into_response(__e),
             };
             #(#reads)*
         };

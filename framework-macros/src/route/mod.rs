@@ -50,7 +50,7 @@ pub(crate) enum ArgKind {
     /// A query parameter; `Some(inner)` when declared `Option<inner>`.
     Query {
         name: String,
-        optional: Option<Type>,
+        optional: Option<Box<Type>>,
     },
     /// Any other argument: an axum extractor.
     Extractor,

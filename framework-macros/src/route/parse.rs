@@ -347,7 +347,7 @@ pub(crate) fn handler(
                 bound.push(n.to_string());
                 ArgKind::Query {
                     name: n.to_string(),
-                    optional: option_inner(&ty),
+                    optional: option_inner(&ty).map(Box::new),
                 }
             }
             _ => {

@@ -66,12 +66,12 @@ impl RoutePath {
             let pieces: Vec<&str> = body.split('/').collect();
             for (i, piece) in pieces.iter().enumerate() {
                 let seg = parse_segment(piece)?;
-                if let Segment::Tail(name) = &seg {
-                    if i + 1 != pieces.len() || trailing_slash {
-                        return err(format!(
-                            "`<{name}..>` takes the rest of the path, so it must be the last segment"
-                        ));
-                    }
+                if let Segment::Tail(name) = &seg
+                    && (i + 1 != pieces.len() || trailing_slash)
+                {
+                    return err(format!(
+                        "`<{name}..>` takes the rest of the path, so it must be the last segment"
+                    ));
                 }
                 if let Segment::Param(name) | Segment::Tail(name) = &seg {
                     if names.contains(name) {

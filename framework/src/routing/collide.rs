@@ -168,7 +168,21 @@ mod tests {
 
     #[test]
     fn usable_in_const_context() {
-        const C: bool = collides(Methods::GET, "/book/<id>", Methods::GET, "/book/<slug>");
-        assert!(C);
+        const {
+            assert!(collides(
+                Methods::GET,
+                "/book/<id>",
+                Methods::GET,
+                "/book/<slug>"
+            ))
+        };
+        const {
+            assert!(!collides(
+                Methods::GET,
+                "/book/new",
+                Methods::GET,
+                "/book/<slug>"
+            ))
+        };
     }
 }

@@ -250,9 +250,9 @@ where
     F: FnOnce(axum::extract::Request, AppState) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = axum::response::Response> + Send + 'static,
 {
-    type Future = Fut;
+    type Future = crate::catcher::CatchFuture<Fut>;
 
-    fn call(self, req: axum::extract::Request, state: AppState) -> Fut {
-        (self.0)(req, state)
+    fn call(self, req: axum::extract::Request, state: AppState) -> Self::Future {
+        crate::catcher::CatchFuture::call(req, state, self.0)
     }
 }
