@@ -252,12 +252,14 @@ pin_project! {
         Inner { #[pin] fut: F },
         Ready { res: Option<Response> },
         Catching { fut: BoxFuture<'static, Response>, original: Option<Response> },
+        Done,
     }
 }
 
 impl<F> CatchFuture<F> {
-    /// Calls a handler with `req` and `state` (catching a panic in the call), keeping
-    /// what the app's catchers need of the request, if it has catchers.
+    /// Calls a kiln handler (an `async fn`, whose call only moves its arguments and
+    /// cannot panic) with `req` and `state`, keeping what the app's catchers need of the
+    /// request, if it has catchers. The future is built in place: no extra copies of it.
     pub(crate) fn call(
         req: Request,
         state: AppState,
@@ -267,10 +269,29 @@ impl<F> CatchFuture<F> {
             Some(table) => (Some(table.head_of(&req)), Some(table.clone())),
             None => (None, None),
         };
-        CatchFuture::new(head, table, || handler(req, state))
+        CatchFuture {
+            state: State::Inner {
+                fut: handler(req, state),
+            },
+            head,
+            table,
+        }
     }
 
-    fn new(
+    /// Like [`call`](CatchFuture::call), for a handler whose call itself may panic.
+    pub(crate) fn call_guarded(
+        req: Request,
+        state: AppState,
+        handler: impl FnOnce(Request, AppState) -> F,
+    ) -> CatchFuture<F> {
+        let (head, table) = match state.catchers() {
+            Some(table) => (Some(table.head_of(&req)), Some(table.clone())),
+            None => (None, None),
+        };
+        CatchFuture::guarded(head, table, || handler(req, state))
+    }
+
+    fn guarded(
         head: Option<Head>,
         table: Option<Arc<CatcherTable>>,
         call: impl FnOnce() -> F,
@@ -298,13 +319,22 @@ where
             let res = match this.state.as_mut().project() {
                 StateProj::Inner { fut } => match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
                     Ok(Poll::Pending) => return Poll::Pending,
-                    Ok(Poll::Ready(out)) => out.into_response(),
+                    Ok(Poll::Ready(out)) => {
+                        let res = out.into_response();
+                        // The common case: no catchers, or not an error kiln produced.
+                        if this.table.is_none() || !is_marked(&res) {
+                            this.state.set(State::Done);
+                            return Poll::Ready(res);
+                        }
+                        res
+                    }
                     Err(panic) => panic_response(panic),
                 },
                 StateProj::Ready { res } => match res.take() {
                     Some(res) => res,
                     None => panic!("CatchFuture polled after completion"),
                 },
+                StateProj::Done => panic!("CatchFuture polled after completion"),
                 StateProj::Catching { fut, original } => {
                     let rendered = match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
                         Ok(Poll::Pending) => return Poll::Pending,
@@ -320,7 +350,7 @@ where
                         Some(rendered) => merge(original, rendered),
                         None => strip_mark(original),
                     };
-                    this.state.set(State::Ready { res: None });
+                    this.state.set(State::Done);
                     return Poll::Ready(res);
                 }
             };
@@ -332,7 +362,7 @@ where
                 _ => None,
             };
             let Some((handler, head)) = catcher else {
-                this.state.set(State::Ready { res: None });
+                this.state.set(State::Done);
                 return Poll::Ready(res);
             };
             let req = CatchRequest {
@@ -348,7 +378,7 @@ where
                 }),
                 Err(panic) => {
                     let _ = panic_response(panic);
-                    this.state.set(State::Ready { res: None });
+                    this.state.set(State::Done);
                     return Poll::Ready(strip_mark(res));
                 }
             }
@@ -368,7 +398,7 @@ where
     type Future = CatchFuture<H::Future>;
 
     fn call(self, req: Request, state: AppState) -> Self::Future {
-        CatchFuture::call(req, state, move |req, state| self.0.call(req, state))
+        CatchFuture::call_guarded(req, state, move |req, state| self.0.call(req, state))
     }
 }
 
@@ -412,7 +442,7 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         use futures_util::FutureExt;
         let inner = &mut self.inner;
-        CatchFuture::new(None, None, || inner.call(req))
+        CatchFuture::guarded(None, None, || inner.call(req))
             .map(ok_response as fn(Response) -> Result<Response, Infallible>)
     }
 }
