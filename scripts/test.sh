@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`bash .ci/run`) and as a developer runs it:
+#
+#   bash scripts/test.sh
+#
+# It starts what the tests need (PostgreSQL, from Debian's packages when absent),
+# then runs, cheapest first: rustfmt, clippy, every test (unit, integration,
+# compile-fail, doctests), and rustdoc, all with warnings as errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+JOBS=${JOBS:-2}
+started=$(date +%s)
+step() {
+    echo
+    echo "==> $* ($(($(date +%s) - started)) s)"
+}
+
+step "services"
+if [ -f scripts/postgres.sh ]; then
+    KILN_TEST_POSTGRES_URL=$(bash scripts/postgres.sh)
+    export KILN_TEST_POSTGRES_URL
+    echo "PostgreSQL: $KILN_TEST_POSTGRES_URL"
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -j "$JOBS" -- -D warnings
+
+step "cargo test"
+cargo test --workspace -j "$JOBS"
+
+step "cargo doc -D warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps -j "$JOBS"
+
+step "all green"
