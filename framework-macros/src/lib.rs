@@ -1,8 +1,10 @@
-//! Procedural macros for kiln: route attributes, `routes!`, `catchers!`, `#[resource]`
-//! and `#[catch]`. Use them through `kiln` (`use kiln::prelude::*;`); generated code
+//! Procedural macros for kiln: route attributes, `routes!`, `catchers!`, `#[resource]`,
+//! `#[catch]`, `#[page]` and `#[middleware]`. Use them through `kiln` (`use kiln::prelude::*;`); generated code
 //! names everything through `::kiln::__private`.
 
 mod catch;
+mod middleware;
+mod page;
 mod resource;
 mod route;
 mod routes;
@@ -67,4 +69,19 @@ pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn catch(args: TokenStream, item: TokenStream) -> TokenStream {
     catch::attribute(args.into(), item.into()).into()
+}
+
+/// An HTML page rendered by an askama template from the crate's `templates/` folder:
+/// `#[page("home.html")] struct Home { title: String }`. Returning it from a handler
+/// answers 200 `text/html; charset=utf-8`, escaped by default.
+#[proc_macro_attribute]
+pub fn page(args: TokenStream, item: TokenStream) -> TokenStream {
+    page::attribute(args.into(), item.into()).into()
+}
+
+/// A function middleware: `#[middleware] async fn name(req: Request, next: Next) -> Response`,
+/// added with `App::wrap(name)`.
+#[proc_macro_attribute]
+pub fn middleware(args: TokenStream, item: TokenStream) -> TokenStream {
+    middleware::attribute(args.into(), item.into()).into()
 }

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -17,14 +18,19 @@ use tower::{Layer, Service};
 
 use crate::catcher::{Catcher, CatcherTable, Caught, PanicGuardLayer};
 use crate::error::{Error, Result};
+use crate::middleware::Wrap;
 use crate::routing::path::ParsedPath;
 use crate::routing::table::{self, Entry};
 use crate::routing::{Endpoint, Methods, RouteDef, Routes};
 use crate::sentinel::{Checks, Registry};
 use crate::server::{Server, ServerConfig};
 use crate::state::{AppState, StateBuilder};
+use crate::static_files::StaticFiles;
 
 type LayerFn = Box<dyn FnOnce(Router) -> Router + Send>;
+
+/// The request body limit unless `App::body_limit` says otherwise: axum's own default.
+const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// A kiln application: mount routes, add catchers, state and middleware, then serve.
 ///
@@ -60,6 +66,8 @@ pub struct App {
     catchers: Vec<Catcher>,
     state: StateBuilder,
     layers: Vec<LayerFn>,
+    statics: Vec<StaticFiles>,
+    body_limit: usize,
     problems: Vec<String>,
     config: ServerConfig,
 }
@@ -86,6 +94,8 @@ impl App {
             catchers: Vec::new(),
             state: StateBuilder::default(),
             layers: Vec::new(),
+            statics: Vec::new(),
+            body_limit: DEFAULT_BODY_LIMIT,
             problems: Vec::new(),
             config: ServerConfig::default(),
         }
@@ -177,6 +187,49 @@ impl App {
         self
     }
 
+    /// Adds middleware around everything: a [`Middleware`](crate::middleware::Middleware)
+    /// type, an `async fn(req: Request, next: Next) -> Response` (see `#[middleware]`),
+    /// or a built-in from [`kiln::middleware`](mod@crate::middleware).
+    ///
+    /// `wrap` and [`layer`](App::layer) share one order: the first added is the
+    /// outermost, so requests pass them in the order added and responses in reverse.
+    pub fn wrap<W, M>(mut self, middleware: W) -> App
+    where
+        W: Wrap<M> + Send + 'static,
+    {
+        self.layers.push(Box::new(move |router: Router| {
+            middleware.wrap_router(router)
+        }));
+        self
+    }
+
+    /// Serves the files of folder `dir` under the URL `prefix`:
+    /// `.static_files("/static", "static")`. See [`StaticFiles`] for the details and
+    /// [`serve_files`](App::serve_files) for the options.
+    ///
+    /// A folder that does not exist stops the app at start-up.
+    pub fn static_files(
+        self,
+        prefix: impl Into<String>,
+        dir: impl Into<std::path::PathBuf>,
+    ) -> App {
+        self.serve_files(StaticFiles::new(prefix, dir))
+    }
+
+    /// Serves a folder configured with [`StaticFiles`] (cache policy, precompression).
+    pub fn serve_files(mut self, files: StaticFiles) -> App {
+        self.statics.push(files);
+        self
+    }
+
+    /// The largest request body accepted, in bytes (default 2 MiB). A body declared
+    /// longer answers **413** before the handler runs; a streamed one is cut off at
+    /// the limit (413 from the extractor reading it).
+    pub fn body_limit(mut self, bytes: usize) -> App {
+        self.body_limit = bytes;
+        self
+    }
+
     /// How long [`serve`](App::serve) and [`run`](App::run) let in-flight requests
     /// finish after Ctrl-C or SIGTERM before closing their connections (default 5 s).
     pub fn shutdown_grace(mut self, grace: Duration) -> App {
@@ -202,6 +255,8 @@ impl App {
             catchers,
             state,
             layers,
+            statics,
+            body_limit,
             mut problems,
             config: _,
         } = self;
@@ -244,7 +299,18 @@ impl App {
                 def,
             });
         }
-        let router = match table::build(entries) {
+        let mut static_prefixes = Vec::new();
+        for files in &statics {
+            match ParsedPath::parse(&files.prefix) {
+                Ok(p) if p.is_static() => static_prefixes.push(p),
+                Ok(_) => problems.push(format!(
+                    "static files prefix `{}` must not have parameters",
+                    files.prefix
+                )),
+                Err(e) => problems.push(format!("static files prefix: {e}")),
+            }
+        }
+        let router = match table::build(entries, &static_prefixes) {
             Ok(router) => Some(router),
             Err(more) => {
                 problems.extend(more);
@@ -258,24 +324,51 @@ impl App {
                 None
             }
         };
-        let (Some(router), Some(catchers), true) = (router, catchers, problems.is_empty()) else {
+        let (Some(router), Some(catchers)) = (router, catchers) else {
             return Err(Error::launch(problems));
         };
 
+        let catchers = (!catchers.is_empty()).then(|| Arc::new(catchers));
+        let mut services = Vec::new();
+        for (files, prefix) in statics.iter().zip(&static_prefixes) {
+            match files.service(catchers.clone(), prefix.segs.is_empty()) {
+                Ok(service) => services.push((prefix.display(), service)),
+                Err(e) => problems.push(e),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::launch(problems));
+        }
+
         // Panics and catchers are handled inside each handler's future (kiln's own and
         // `App::route`'s alike), so that no tower layer boxes anything per request.
-        let mut router = router
-            .method_not_allowed_fallback(Endpoint(method_not_allowed))
-            .fallback(Endpoint(not_found))
-            .with_state(AppState::new(state, catchers));
+        let mut router = router.method_not_allowed_fallback(Endpoint(method_not_allowed));
+        let mut root_files = None;
+        for (prefix, service) in services {
+            if prefix == "/" {
+                root_files = Some(service);
+            } else {
+                router = router.nest_service(&prefix, service);
+            }
+        }
+        router = match root_files {
+            // Files at the root answer whatever no route does.
+            Some(service) => router.fallback_service(service),
+            None => router.fallback(Endpoint(not_found)),
+        };
+        let mut router = router.with_state(AppState::new(state, catchers.clone(), body_limit));
+        if body_limit != DEFAULT_BODY_LIMIT {
+            router = router.layer(axum::extract::DefaultBodyLimit::max(body_limit));
+        }
         if layers.is_empty() {
             return Ok(router);
         }
         for layer in layers.into_iter().rev() {
             router = layer(router);
         }
-        // A panic in the user's layers is a 500 too.
-        Ok(router.layer(PanicGuardLayer))
+        // Panics in the user's layers are 500s too, and errors kiln's built-in layers
+        // produce reach the catchers.
+        Ok(router.layer(PanicGuardLayer::new(catchers)))
     }
 
     /// Binds `addr` (use port 0 for any free port), ready to serve.

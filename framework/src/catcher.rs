@@ -203,9 +203,14 @@ pub(crate) struct Head {
 impl CatcherTable {
     /// What to keep of `req` for this table's catchers (headers only if one wants them).
     pub(crate) fn head_of<B>(&self, req: &axum::http::Request<B>) -> Head {
+        // Under a nested service (static files), axum keeps the URI as requested here.
+        let uri = match req.extensions().get::<axum::extract::OriginalUri>() {
+            Some(original) => original.0.clone(),
+            None => req.uri().clone(),
+        };
         Head {
             method: req.method().clone(),
-            uri: req.uri().clone(),
+            uri,
             headers: if self.needs_headers {
                 req.headers().clone()
             } else {
@@ -261,7 +266,7 @@ impl<F> CatchFuture<F> {
     /// cannot panic) with `req` and `state`, keeping what the app's catchers need of the
     /// request, if it has catchers. The future is built in place: no extra copies of it.
     pub(crate) fn call(
-        req: Request,
+        mut req: Request,
         state: AppState,
         handler: impl FnOnce(Request, AppState) -> F,
     ) -> CatchFuture<F> {
@@ -269,6 +274,13 @@ impl<F> CatchFuture<F> {
             Some(table) => (Some(table.head_of(&req)), Some(table.clone())),
             None => (None, None),
         };
+        if let Some(res) = limit_body(&mut req, state.body_limit()) {
+            return CatchFuture {
+                state: State::Ready { res: Some(res) },
+                head,
+                table,
+            };
+        }
         CatchFuture {
             state: State::Inner {
                 fut: handler(req, state),
@@ -278,9 +290,19 @@ impl<F> CatchFuture<F> {
         }
     }
 
+    /// Calls `handler` with `req`, rendering errors with `table`'s catchers.
+    pub(crate) fn with_table(
+        table: Option<Arc<CatcherTable>>,
+        req: Request,
+        handler: impl FnOnce(Request) -> F,
+    ) -> CatchFuture<F> {
+        let head = table.as_ref().map(|t| t.head_of(&req));
+        CatchFuture::guarded(head, table, || handler(req))
+    }
+
     /// Like [`call`](CatchFuture::call), for a handler whose call itself may panic.
     pub(crate) fn call_guarded(
-        req: Request,
+        mut req: Request,
         state: AppState,
         handler: impl FnOnce(Request, AppState) -> F,
     ) -> CatchFuture<F> {
@@ -288,6 +310,13 @@ impl<F> CatchFuture<F> {
             Some(table) => (Some(table.head_of(&req)), Some(table.clone())),
             None => (None, None),
         };
+        if let Some(res) = limit_body(&mut req, state.body_limit()) {
+            return CatchFuture {
+                state: State::Ready { res: Some(res) },
+                head,
+                table,
+            };
+        }
         CatchFuture::guarded(head, table, || handler(req, state))
     }
 
@@ -304,6 +333,30 @@ impl<F> CatchFuture<F> {
         };
         CatchFuture { state, head, table }
     }
+}
+
+/// Enforces the app's body limit before the handler runs: a body whose length is
+/// known (hyper knows it from `Content-Length`) and too long answers **413** at once;
+/// a streamed body of unknown length is cut off at the limit while it is read.
+/// Ordinary requests (no body, or a short known one) cost nothing.
+fn limit_body(req: &mut Request, limit: usize) -> Option<Response> {
+    use axum::body::HttpBody as _;
+    let hint = req.body().size_hint();
+    match hint.exact() {
+        Some(n) if n > limit as u64 => Some(too_large()),
+        Some(_) => None,
+        None => {
+            if hint.upper().is_none_or(|upper| upper > limit as u64) {
+                let body = std::mem::take(req.body_mut());
+                *req.body_mut() = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+            }
+            None
+        }
+    }
+}
+
+fn too_large() -> Response {
+    Error::status(StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()
 }
 
 impl<F> Future for CatchFuture<F>
@@ -402,15 +455,27 @@ where
     }
 }
 
-/// A tower layer turning panics in the layers inside it into 500s: kiln puts it
-/// outside the user's layers, if there are any.
+/// A tower layer turning panics in the layers inside it into 500s and handing the
+/// errors kiln's built-in layers produce to the catchers: kiln puts it outside the
+/// user's layers, if there are any.
 #[derive(Clone, Default)]
-pub(crate) struct PanicGuardLayer;
+pub(crate) struct PanicGuardLayer {
+    table: Option<Arc<CatcherTable>>,
+}
+
+impl PanicGuardLayer {
+    pub(crate) fn new(table: Option<Arc<CatcherTable>>) -> PanicGuardLayer {
+        PanicGuardLayer { table }
+    }
+}
 
 impl<S> Layer<S> for PanicGuardLayer {
     type Service = PanicGuard<S>;
     fn layer(&self, inner: S) -> PanicGuard<S> {
-        PanicGuard { inner }
+        PanicGuard {
+            inner,
+            table: self.table.clone(),
+        }
     }
 }
 
@@ -418,6 +483,7 @@ impl<S> Layer<S> for PanicGuardLayer {
 #[derive(Clone)]
 pub(crate) struct PanicGuard<S> {
     inner: S,
+    table: Option<Arc<CatcherTable>>,
 }
 
 fn ok_response(res: Response) -> Result<Response, Infallible> {
@@ -442,7 +508,7 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         use futures_util::FutureExt;
         let inner = &mut self.inner;
-        CatchFuture::guarded(None, None, || inner.call(req))
+        CatchFuture::with_table(self.table.clone(), req, |req| inner.call(req))
             .map(ok_response as fn(Response) -> Result<Response, Infallible>)
     }
 }

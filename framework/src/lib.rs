@@ -28,6 +28,10 @@
 //! - Class-style handlers: [`resource`].
 //! - Error pages: [`catch`] and [`catchers!`].
 //! - Responses: [`Json`], [`Html`], [`Text`], [`Redirect`], and [`Error`] / [`Result`].
+//! - Pages: [`macro@page`], askama templates checked at compile time.
+//! - Static files: [`App::static_files`].
+//! - Middleware: [`App::wrap`] with a [`middleware::Middleware`] type, a
+//!   [`macro@middleware`] function, or a built-in; [`App::layer`] for any tower layer.
 //! - Tests: [`TestClient`], in process, no socket.
 
 pub mod app;
@@ -36,11 +40,14 @@ mod checks;
 pub mod error;
 mod error_hooks;
 pub mod extract;
+pub mod middleware;
+pub mod page;
 pub mod response;
 pub mod routing;
 pub mod sentinel;
 pub mod server;
 pub mod state;
+pub mod static_files;
 pub mod testing;
 mod uri;
 
@@ -48,7 +55,8 @@ pub use app::App;
 pub use catcher::{CatchRequest, Catcher, FromCatch};
 pub use error::{Error, Result};
 pub use kiln_macros::{
-    catch, catchers, delete, get, head, options, patch, post, put, resource, route, routes,
+    catch, catchers, delete, get, head, middleware, options, page, patch, post, put, resource,
+    route, routes,
 };
 pub use response::{Html, Json, Redirect, Text};
 pub use routing::{Methods, Routes};
@@ -59,14 +67,28 @@ pub use testing::{TestClient, TestRequest, TestResponse};
 pub use uri::UriArg;
 
 /// The crates kiln builds on, for escape hatches: no second copy needed in your `Cargo.toml`.
+/// askama, which `#[page]` templates compile with.
+pub use askama;
 pub use axum;
 pub use tower_http;
 
+/// A path relative to the calling crate's folder (where its `Cargo.toml` is), fixed
+/// at compile time: `kiln::relative!("static")`. Handy for `App::static_files` in
+/// `cargo run`, whatever the working directory.
+#[macro_export]
+macro_rules! relative {
+    ($path:literal) => {
+        ::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), "/", $path)
+    };
+}
+
 /// Everything a kiln application uses: `use kiln::prelude::*;`.
 pub mod prelude {
+    pub use crate::middleware::Middleware;
+    pub use crate::page::Template;
     pub use crate::{
         App, Error, Html, Json, Redirect, Result, Routes, State, TestClient, Text, catch, catchers,
-        delete, get, head, options, patch, post, put, resource, route, routes,
+        delete, get, head, middleware, options, page, patch, post, put, resource, route, routes,
     };
     pub use axum::extract::{Form, Query, Request};
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -83,11 +105,14 @@ pub mod __private {
         Extract, Finish, ParseParam, PathParam, path_params, query_optional, query_required,
         query_values,
     };
+    pub use crate::middleware::{middleware_next, middleware_request};
+    pub use crate::page::render_page;
     pub use crate::routing::{Endpoint, Methods, RouteInfo, Routes};
     pub use crate::sentinel::{Checks, Probe, ProbeBody, ProbeNone, ProbeSentinel};
     pub use crate::state::AppState;
     pub use crate::uri::UriArg;
     pub use axum::extract::Request;
+    pub use axum::middleware::Next;
     pub use axum::response::{IntoResponse, Response};
     pub use futures_util::future::BoxFuture;
     pub use std::borrow::Cow;

@@ -31,15 +31,25 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     entries: Vec<Entry>,
     catchers: Option<Arc<CatcherTable>>,
+    body_limit: usize,
 }
 
 impl AppState {
-    pub(crate) fn new(entries: StateBuilder, catchers: CatcherTable) -> AppState {
-        let catchers = (!catchers.is_empty()).then(|| Arc::new(catchers));
+    pub(crate) fn new(
+        entries: StateBuilder,
+        catchers: Option<Arc<CatcherTable>>,
+        body_limit: usize,
+    ) -> AppState {
         AppState(Arc::new(Inner {
             entries: entries.entries,
             catchers,
+            body_limit,
         }))
+    }
+
+    /// The largest request body handlers accept, in bytes.
+    pub(crate) fn body_limit(&self) -> usize {
+        self.0.body_limit
     }
 
     /// The catchers in effect, if any.

@@ -1,4 +1,5 @@
-//! The smallest kiln app: a few routes and a catcher.
+//! The smallest kiln app: a few routes, a page with a layout, a stylesheet and a
+//! catcher.
 //!
 //! ```text
 //! cargo run -p hello        # then open http://127.0.0.1:8000/
@@ -8,16 +9,35 @@
 use kiln::prelude::*;
 
 /// The home page, linking to the other routes through their typed reverse routes.
-#[get("/")]
-async fn index() -> Html<String> {
-    Html(format!(
-        "<h1>Hello, World!</h1>\n<ul>\n<li><a href=\"{}\">hello</a></li>\n<li><a href=\"{}\">add</a></li>\n</ul>\n",
-        hello::uri("Kay"),
-        add::uri(2, 3),
-    ))
+#[page("index.html")]
+struct Index {
+    links: Vec<(&'static str, String)>,
 }
 
-/// Greets by name: `/hello/Kay`.
+/// A greeting page: the name is escaped by the template.
+#[page("greet.html")]
+struct Greet {
+    name: String,
+}
+
+#[get("/")]
+async fn index() -> Index {
+    Index {
+        links: vec![
+            ("a greeting", greet::uri("Kay")),
+            ("some arithmetic", add::uri(2, 3)),
+            ("plain text", hello::uri("Kay")),
+        ],
+    }
+}
+
+/// Greets by name, as a page: `/greet/Kay`.
+#[get("/greet/<name>")]
+async fn greet(name: String) -> Greet {
+    Greet { name }
+}
+
+/// Greets by name, as text: `/hello/Kay`.
 #[get("/hello/<name>")]
 async fn hello(name: String) -> String {
     format!("Hello, {name}!")
@@ -41,10 +61,16 @@ async fn not_found(uri: Uri) -> Html<String> {
     ))
 }
 
+/// Where the stylesheet lives: `$STATIC_DIR`, else `static/` next to this crate.
+fn static_dir() -> String {
+    std::env::var("STATIC_DIR").unwrap_or_else(|_| kiln::relative!("static").to_string())
+}
+
 /// The application, built apart from `main` so that tests can use it.
 fn app() -> App {
     App::new()
-        .mount("/", routes![index, hello, add])
+        .mount("/", routes![index, greet, hello, add])
+        .static_files("/static", static_dir())
         .catch(catchers![not_found])
 }
 
@@ -62,10 +88,43 @@ mod tests {
         let client = TestClient::new(app());
         let home = client.get("/").await;
         assert_eq!(home.status(), StatusCode::OK);
-        assert!(home.text().contains("href=\"/hello/Kay\""));
+        assert_eq!(
+            home.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let html = home.text();
+        assert!(
+            html.contains(r#"<link rel="stylesheet" href="/static/style.css">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a href="/greet/Kay">a greeting</a>"#),
+            "{html}"
+        );
+        assert!(html.contains("<title>Home · hello</title>"), "{html}");
         assert_eq!(client.get("/hello/Kay").await.text(), "Hello, Kay!");
         let sum: serde_json::Value = client.get("/add/2/3").await.json();
         assert_eq!(sum["sum"], 5);
+    }
+
+    #[tokio::test]
+    async fn the_stylesheet_is_served() {
+        let res = TestClient::new(app()).get("/static/style.css").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.header("content-type"), Some("text/css"));
+        assert!(res.text().contains("font-family"));
+    }
+
+    #[tokio::test]
+    async fn names_are_escaped() {
+        let html = TestClient::new(app())
+            .get(&greet::uri("<b>Kay</b>"))
+            .await
+            .text();
+        assert!(
+            html.contains("<h1>Hello, &#60;b&#62;Kay&#60;/b&#62;!</h1>"),
+            "{html}"
+        );
     }
 
     #[tokio::test]
@@ -80,5 +139,9 @@ mod tests {
         let res = client.get(&add::uri(i64::MAX, 1)).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         assert_eq!(res.text(), "the sum does not fit in 64 bits");
+        assert_eq!(
+            client.get("/static/missing.css").await.status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

@@ -36,7 +36,10 @@ fn param_names(p: &ParsedPath) -> Vec<(usize, String)> {
 }
 
 /// Builds the router of `entries`, or every problem found (all at once).
-pub(crate) fn build(entries: Vec<Entry>) -> Result<Router<AppState>, Vec<String>> {
+pub(crate) fn build(
+    entries: Vec<Entry>,
+    static_prefixes: &[ParsedPath],
+) -> Result<Router<AppState>, Vec<String>> {
     let mut problems = Vec::new();
     let shown: Vec<String> = entries.iter().map(|e| e.full.display()).collect();
 
@@ -146,6 +149,21 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router<AppState>, Vec<String>
             problems.push(format!("route `{}` can't be added: {e}", g.path.display()));
         }
         axum_paths.push(path);
+    }
+
+    // Static folders are nested services: axum registers their prefix and everything under it.
+    for prefix in static_prefixes.iter().filter(|p| !p.segs.is_empty()) {
+        let shown = prefix.display();
+        let base = prefix.axum_path(|_| String::new());
+        let base = base.trim_end_matches('/');
+        for path in [base.to_string(), format!("{base}/{{*kiln_static_path}}")] {
+            if let Err(e) = trie.insert(path, usize::MAX) {
+                problems.push(format!(
+                    "static files at `{shown}` can't be served there: {e}"
+                ));
+                break;
+            }
+        }
     }
 
     if !problems.is_empty() {

@@ -2,7 +2,10 @@
 
 mod app;
 mod catchers;
+mod middleware;
+mod pages;
 mod resource;
 mod responses;
 mod routing;
 mod server;
+mod static_files;

@@ -32,8 +32,27 @@ async fn boom() -> &'static str {
     panic!("boom")
 }
 
+#[post("/upload")]
+async fn upload(body: String) -> String {
+    format!("{} bytes", body.len())
+}
+
+/// Streams the body frame by frame, as an upload handler would.
+#[post("/stream")]
+async fn stream(body: kiln::axum::body::Body) -> Result<String> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            total += data.len();
+        }
+    }
+    Ok(format!("{total} bytes"))
+}
+
 fn app() -> App {
-    App::new().mount("/", routes![index, slow, forever, boom])
+    App::new().mount("/", routes![index, slow, forever, boom, upload, stream])
 }
 
 /// Starts `app` on an ephemeral port; returns its address, the shutdown trigger and
@@ -123,6 +142,75 @@ async fn the_grace_period_cuts_off_what_never_ends() {
         .await
         .unwrap();
     assert!(cut.is_none());
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_limit_is_refused_before_it_is_sent() {
+    let (addr, stop, task) = start(app()).await;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    // The head only: the 3 MB body never comes.
+    let res = exchange(
+        &mut conn,
+        "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n",
+    )
+    .await;
+    assert_eq!(res.status, 413);
+    assert_eq!(res.body, "request body too large");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "took {:?}",
+        started.elapsed()
+    );
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+/// Sends `total` bytes as a chunked body, in 64 KiB chunks, stopping early if the
+/// server has answered; returns the response.
+async fn send_chunked(
+    addr: std::net::SocketAddr,
+    path: &str,
+    total: usize,
+) -> kiln_tests::RawResponse {
+    use tokio::io::AsyncWriteExt;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut sent = 0;
+    while sent < total {
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if conn.write_all(&frame).await.is_err() {
+            break; // the server answered and closed
+        }
+        sent += chunk.len();
+    }
+    let _ = conn.write_all(b"0\r\n\r\n").await;
+    tokio::time::timeout(Duration::from_secs(10), read_response(&mut conn))
+        .await
+        .unwrap()
+        .expect("a response")
+}
+
+#[tokio::test]
+async fn a_streamed_body_is_cut_off_at_the_limit() {
+    let (addr, stop, task) = start(app().body_limit(256 * 1024)).await;
+    let ok = send_chunked(addr, "/upload", 128 * 1024).await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "131072 bytes"));
+    let res = send_chunked(addr, "/upload", 8 * 1024 * 1024).await;
+    assert_eq!(res.status, 413);
+    // A handler reading the raw body stream gets the same 413 through `?`.
+    let res = send_chunked(addr, "/stream", 8 * 1024 * 1024).await;
+    assert_eq!(res.status, 413);
+    assert_eq!(res.body, "request body too large");
+    // Under the limit, the stream is read whole (one 64 KiB chunk).
+    assert_eq!(
+        send_chunked(addr, "/stream", 1000).await.body,
+        "65536 bytes"
+    );
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
 }
 
 #[test]

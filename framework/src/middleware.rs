@@ -1,0 +1,272 @@
+//! Middleware: code that runs around every request, added with
+//! [`App::wrap`](crate::App::wrap) (or [`App::layer`](crate::App::layer) for any tower
+//! layer).
+//!
+//! Two styles, and kiln's built-ins:
+//!
+//! ```
+//! use kiln::prelude::*;
+//! use kiln::middleware::{Compression, Middleware};
+//!
+//! /// The class style: hooks before and after the rest of the app.
+//! struct Timing;
+//!
+//! impl Middleware for Timing {
+//!     async fn process_request(&self, req: &mut Request) -> Option<Response> {
+//!         if req.uri().path() == "/closed" {
+//!             return Some((StatusCode::FORBIDDEN, "closed").into_response()); // answers at once
+//!         }
+//!         None
+//!     }
+//!
+//!     async fn process_response(&self, res: &mut Response) {
+//!         res.headers_mut().insert("x-timing", HeaderValue::from_static("1"));
+//!     }
+//! }
+//!
+//! /// The function style: the request and what comes next.
+//! #[middleware]
+//! async fn require_key(req: Request, next: Next) -> Response {
+//!     if req.headers().contains_key("x-key") {
+//!         next.run(req).await
+//!     } else {
+//!         StatusCode::UNAUTHORIZED.into_response()
+//!     }
+//! }
+//!
+//! let app = App::new().wrap(Timing).wrap(require_key).wrap(Compression::new());
+//! ```
+//!
+//! The first middleware added is the outermost: requests pass them in the order they
+//! were added, responses in reverse. Middleware sees every request: routes, static
+//! files, 404s, 405s and the 500 of a handler that panicked.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
+use tower::{Layer, Service};
+
+use crate::error::Error;
+
+/// Middleware in the class style: a hook before the rest of the app, and one after.
+///
+/// Both hooks have empty defaults. When `process_request` returns `Some(response)`,
+/// that response is the answer: the middleware after this one and the handler are
+/// skipped, while the middleware before it still see the response on its way out.
+pub trait Middleware: Send + Sync + 'static {
+    /// Runs before the rest of the app; `Some(response)` answers at once.
+    fn process_request(&self, req: &mut Request) -> impl Future<Output = Option<Response>> + Send {
+        let _ = req;
+        async { None }
+    }
+
+    /// Runs on every response on its way out, the app's or a short-circuit's of a
+    /// later middleware.
+    fn process_response(&self, res: &mut Response) -> impl Future<Output = ()> + Send {
+        let _ = res;
+        async {}
+    }
+}
+
+/// Something [`App::wrap`](crate::App::wrap) accepts: a [`Middleware`], an
+/// `async fn(Request, Next) -> Response`, or one of kiln's built-ins.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be used as middleware",
+    note = "`App::wrap` takes a type implementing `kiln::middleware::Middleware`, an `async fn(req: Request, next: Next) -> Response`, or a kiln built-in such as `Compression`; use `App::layer` for a tower layer"
+)]
+pub trait Wrap<Marker>: Sized {
+    /// Puts this middleware around `router`.
+    fn wrap_router(self, router: Router) -> Router;
+}
+
+/// Marks [`Middleware`] types for [`Wrap`].
+#[doc(hidden)]
+pub enum ViaMiddleware {}
+
+/// Marks function middleware for [`Wrap`].
+#[doc(hidden)]
+pub enum ViaFn {}
+
+/// Marks kiln's built-in middleware for [`Wrap`].
+#[doc(hidden)]
+pub enum ViaBuiltin {}
+
+impl<M: Middleware> Wrap<ViaMiddleware> for M {
+    fn wrap_router(self, router: Router) -> Router {
+        router.layer(MiddlewareLayer(Arc::new(self)))
+    }
+}
+
+impl<F, Fut, Out> Wrap<ViaFn> for F
+where
+    F: Fn(Request, Next) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Out> + Send + 'static,
+    Out: IntoResponse + 'static,
+{
+    fn wrap_router(self, router: Router) -> Router {
+        router.layer(axum::middleware::from_fn(self))
+    }
+}
+
+/// The tower layer running a [`Middleware`].
+pub struct MiddlewareLayer<M>(Arc<M>);
+
+impl<M> Clone for MiddlewareLayer<M> {
+    fn clone(&self) -> Self {
+        MiddlewareLayer(self.0.clone())
+    }
+}
+
+impl<S, M> Layer<S> for MiddlewareLayer<M> {
+    type Service = MiddlewareService<S, M>;
+    fn layer(&self, inner: S) -> Self::Service {
+        MiddlewareService {
+            inner,
+            middleware: self.0.clone(),
+        }
+    }
+}
+
+/// The service made by [`MiddlewareLayer`].
+pub struct MiddlewareService<S, M> {
+    inner: S,
+    middleware: Arc<M>,
+}
+
+impl<S: Clone, M> Clone for MiddlewareService<S, M> {
+    fn clone(&self) -> Self {
+        MiddlewareService {
+            inner: self.inner.clone(),
+            middleware: self.middleware.clone(),
+        }
+    }
+}
+
+impl<S, M> Service<Request> for MiddlewareService<S, M>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    M: Middleware,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        // The clone waits for the next request; the service that was made ready runs this one.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let middleware = self.middleware.clone();
+        Box::pin(async move {
+            if let Some(res) = middleware.process_request(&mut req).await {
+                return Ok(res);
+            }
+            let mut res = inner.call(req).await?;
+            middleware.process_response(&mut res).await;
+            Ok(res)
+        })
+    }
+}
+
+/// Logs every request and its outcome with `tracing` at INFO (on by default in
+/// [`App::run`](crate::App::run)).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestLog;
+
+impl RequestLog {
+    /// The request log.
+    pub fn new() -> RequestLog {
+        RequestLog
+    }
+}
+
+impl Wrap<ViaBuiltin> for RequestLog {
+    fn wrap_router(self, router: Router) -> Router {
+        crate::server::with_request_log(router)
+    }
+}
+
+/// Compresses responses (brotli or gzip, as the client accepts) with tower-http.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Compression;
+
+impl Compression {
+    /// Response compression.
+    pub fn new() -> Compression {
+        Compression
+    }
+}
+
+impl Wrap<ViaBuiltin> for Compression {
+    fn wrap_router(self, router: Router) -> Router {
+        router.layer(tower_http::compression::CompressionLayer::new())
+    }
+}
+
+/// Gives up on a request that takes longer than a duration: **503 Service
+/// Unavailable** (a slow handler is the server's trouble, not the client's), rendered
+/// by the catchers like any error kiln produces.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeout(pub Duration);
+
+impl Timeout {
+    /// A timeout of `duration`.
+    pub fn new(duration: Duration) -> Timeout {
+        Timeout(duration)
+    }
+}
+
+async fn timed_out(_err: tower::BoxError) -> Response {
+    Error::status(StatusCode::SERVICE_UNAVAILABLE, "the request took too long").into_response()
+}
+
+impl Wrap<ViaBuiltin> for Timeout {
+    fn wrap_router(self, router: Router) -> Router {
+        router.layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(timed_out))
+                .layer(tower::timeout::TimeoutLayer::new(self.0)),
+        )
+    }
+}
+
+/// The first argument of a `#[middleware]` function: the request.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a middleware's first argument must be the `Request`, not `{Self}`",
+    note = "write `async fn name(req: Request, next: Next) -> Response`"
+)]
+pub trait MiddlewareRequest {}
+
+impl MiddlewareRequest for Request {}
+
+/// The second argument of a `#[middleware]` function: what comes next.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a middleware's second argument must be `Next`, not `{Self}`",
+    note = "write `async fn name(req: Request, next: Next) -> Response`"
+)]
+pub trait MiddlewareNext {}
+
+impl MiddlewareNext for Next {}
+
+/// Checks a `#[middleware]` function's first argument type. Used by generated code.
+#[doc(hidden)]
+pub fn middleware_request<T: MiddlewareRequest>() {}
+
+/// Checks a `#[middleware]` function's second argument type. Used by generated code.
+#[doc(hidden)]
+pub fn middleware_next<T: MiddlewareNext>() {}

@@ -1,0 +1,8 @@
+use kiln::prelude::*;
+
+#[page]
+struct Home {
+    title: String,
+}
+
+fn main() {}

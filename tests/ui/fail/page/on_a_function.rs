@@ -1,0 +1,6 @@
+use kiln::prelude::*;
+
+#[page("greeting.html")]
+fn greeting() {}
+
+fn main() {}
