@@ -44,6 +44,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -216,9 +217,10 @@ impl Wrap<ViaBuiltin> for Compression {
     }
 }
 
-/// Gives up on a request that takes longer than a duration: **503 Service
-/// Unavailable** (a slow handler is the server's trouble, not the client's), rendered
-/// by the catchers like any error kiln produces.
+/// Gives up on a request that takes longer than a duration, reading its body
+/// included, and answers as appropriate: **408 Request Timeout** if the app was left
+/// waiting for the client's body, **503 Service Unavailable** if the app itself was
+/// too slow. Either is rendered by the catchers like any error kiln produces.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeout(pub Duration);
 
@@ -229,17 +231,104 @@ impl Timeout {
     }
 }
 
-async fn timed_out(_err: tower::BoxError) -> Response {
-    Error::status(StatusCode::SERVICE_UNAVAILABLE, "the request took too long").into_response()
-}
-
 impl Wrap<ViaBuiltin> for Timeout {
     fn wrap_router(self, router: Router) -> Router {
-        router.layer(
-            tower::ServiceBuilder::new()
-                .layer(axum::error_handling::HandleErrorLayer::new(timed_out))
-                .layer(tower::timeout::TimeoutLayer::new(self.0)),
-        )
+        router.layer(TimeoutLayer(self.0))
+    }
+}
+
+/// The layer made by [`Timeout`].
+#[derive(Debug, Clone, Copy)]
+struct TimeoutLayer(Duration);
+
+impl<S> Layer<S> for TimeoutLayer {
+    type Service = TimeoutService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        TimeoutService {
+            inner,
+            duration: self.0,
+        }
+    }
+}
+
+/// The service made by [`TimeoutLayer`].
+#[derive(Debug, Clone)]
+struct TimeoutService<S> {
+    inner: S,
+    duration: Duration,
+}
+
+impl<S> Service<Request> for TimeoutService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let waiting = Arc::new(AtomicBool::new(false));
+        let req = req.map(|body| {
+            axum::body::Body::new(WatchedBody {
+                inner: body,
+                waiting: waiting.clone(),
+            })
+        });
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let duration = self.duration;
+        Box::pin(async move {
+            match tokio::time::timeout(duration, inner.call(req)).await {
+                Ok(res) => res,
+                Err(_) if waiting.load(Ordering::Acquire) => Ok(Error::status(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body took too long to arrive",
+                )
+                .into_response()),
+                Err(_) => Ok(Error::status(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the request took too long",
+                )
+                .into_response()),
+            }
+        })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request body that remembers whether its reader is waiting for the client.
+    struct WatchedBody {
+        #[pin]
+        inner: axum::body::Body,
+        waiting: Arc<AtomicBool>,
+    }
+}
+
+impl http_body::Body for WatchedBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, axum::Error>>> {
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
+        this.waiting.store(polled.is_pending(), Ordering::Release);
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

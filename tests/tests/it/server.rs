@@ -213,6 +213,41 @@ async fn a_streamed_body_is_cut_off_at_the_limit() {
     task.await.unwrap().unwrap();
 }
 
+#[tokio::test]
+async fn a_timeout_tells_a_slow_client_from_a_slow_handler() {
+    use tokio::io::AsyncWriteExt;
+    let timed = app().wrap(kiln::middleware::Timeout::new(Duration::from_millis(300)));
+    let (addr, stop, task) = start(timed).await;
+    // The client declares 100 bytes and sends 10: the app waits on the client.
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let res = tokio::time::timeout(Duration::from_secs(5), read_response(&mut conn))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (408, "the request body took too long to arrive")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    // The handler itself is slow: the server's fault.
+    let res = get(addr, "/slow").await;
+    // A 5xx says nothing of its cause to the client (it is logged).
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (503, "Service Unavailable")
+    );
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
 #[test]
 fn sigterm_lets_a_slow_request_finish_then_exits_cleanly() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_signal_app"))
