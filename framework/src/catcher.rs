@@ -270,23 +270,30 @@ impl<F> CatchFuture<F> {
         state: AppState,
         handler: impl FnOnce(Request, AppState) -> F,
     ) -> CatchFuture<F> {
-        let (head, table) = match state.catchers() {
-            Some(table) => (Some(table.head_of(&req)), Some(table.clone())),
-            None => (None, None),
+        let (head, table, refused) = before_handler(&mut req, &state);
+        let state = match refused {
+            Some(res) => State::Ready { res: Some(res) },
+            None => State::Inner {
+                fut: handler(req, state),
+            },
         };
-        if let Some(res) = limit_body(&mut req, state.body_limit()) {
-            return CatchFuture {
+        CatchFuture { state, head, table }
+    }
+
+    /// Like [`call`](CatchFuture::call), for a handler whose call itself may panic.
+    pub(crate) fn call_guarded(
+        mut req: Request,
+        state: AppState,
+        handler: impl FnOnce(Request, AppState) -> F,
+    ) -> CatchFuture<F> {
+        let (head, table, refused) = before_handler(&mut req, &state);
+        match refused {
+            Some(res) => CatchFuture {
                 state: State::Ready { res: Some(res) },
                 head,
                 table,
-            };
-        }
-        CatchFuture {
-            state: State::Inner {
-                fut: handler(req, state),
             },
-            head,
-            table,
+            None => CatchFuture::guarded(head, table, || handler(req, state)),
         }
     }
 
@@ -298,26 +305,6 @@ impl<F> CatchFuture<F> {
     ) -> CatchFuture<F> {
         let head = table.as_ref().map(|t| t.head_of(&req));
         CatchFuture::guarded(head, table, || handler(req))
-    }
-
-    /// Like [`call`](CatchFuture::call), for a handler whose call itself may panic.
-    pub(crate) fn call_guarded(
-        mut req: Request,
-        state: AppState,
-        handler: impl FnOnce(Request, AppState) -> F,
-    ) -> CatchFuture<F> {
-        let (head, table) = match state.catchers() {
-            Some(table) => (Some(table.head_of(&req)), Some(table.clone())),
-            None => (None, None),
-        };
-        if let Some(res) = limit_body(&mut req, state.body_limit()) {
-            return CatchFuture {
-                state: State::Ready { res: Some(res) },
-                head,
-                table,
-            };
-        }
-        CatchFuture::guarded(head, table, || handler(req, state))
     }
 
     fn guarded(
@@ -333,6 +320,20 @@ impl<F> CatchFuture<F> {
         };
         CatchFuture { state, head, table }
     }
+}
+
+/// What every kiln handler call starts with: what the catchers need of the request
+/// (if the app has catchers), and the body-limit check, whose refusal replaces the
+/// handler's answer.
+fn before_handler(
+    req: &mut Request,
+    state: &AppState,
+) -> (Option<Head>, Option<Arc<CatcherTable>>, Option<Response>) {
+    let (head, table) = match state.catchers() {
+        Some(table) => (Some(table.head_of(req)), Some(table.clone())),
+        None => (None, None),
+    };
+    (head, table, limit_body(req, state.body_limit()))
 }
 
 /// Enforces the app's body limit before the handler runs: a body whose length is

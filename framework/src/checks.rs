@@ -2,7 +2,7 @@
 //! emit: a collision panics during constant evaluation, which is a compile error.
 
 use crate::catcher::CatcherInfo;
-use crate::routing::{Methods, RouteInfo, collides};
+use crate::routing::{METHOD_NAMES, Methods, RouteInfo, collides};
 
 /// A message built in `const` context (no allocation there), up to 1 KiB.
 #[doc(hidden)]
@@ -53,30 +53,30 @@ impl ConstMessage {
     }
 
     const fn push_methods(self, m: Methods) -> ConstMessage {
-        let all = [
-            (Methods::GET, "GET"),
-            (Methods::HEAD, "HEAD"),
-            (Methods::POST, "POST"),
-            (Methods::PUT, "PUT"),
-            (Methods::PATCH, "PATCH"),
-            (Methods::DELETE, "DELETE"),
-            (Methods::OPTIONS, "OPTIONS"),
-            (Methods::TRACE, "TRACE"),
-            (Methods::CONNECT, "CONNECT"),
-        ];
         let mut out = self;
         let (mut i, mut first) = (0, true);
-        while i < all.len() {
-            if m.intersects(all[i].0) {
+        while i < METHOD_NAMES.len() {
+            if m.intersects(METHOD_NAMES[i].0) {
                 if !first {
                     out = out.push(",");
                 }
-                out = out.push(all[i].1);
+                out = out.push(METHOD_NAMES[i].1);
                 first = false;
             }
             i += 1;
         }
         out
+    }
+
+    /// `name` (file:line)
+    const fn push_site(self, name: &str, file: &str, line: u32) -> ConstMessage {
+        self.push("`")
+            .push(name)
+            .push("` (")
+            .push(file)
+            .push(":")
+            .push_u32(line)
+            .push(")")
     }
 
     const fn as_str(&self) -> &str {
@@ -89,22 +89,12 @@ impl ConstMessage {
 }
 
 const fn intersection(a: Methods, b: Methods) -> Methods {
-    let all = [
-        Methods::GET,
-        Methods::HEAD,
-        Methods::POST,
-        Methods::PUT,
-        Methods::PATCH,
-        Methods::DELETE,
-        Methods::OPTIONS,
-        Methods::TRACE,
-        Methods::CONNECT,
-    ];
     let mut out = Methods::NONE;
     let mut i = 0;
-    while i < all.len() {
-        if a.intersects(all[i]) && b.intersects(all[i]) {
-            out = out.union(all[i]);
+    while i < METHOD_NAMES.len() {
+        let m = METHOD_NAMES[i].0;
+        if a.intersects(m) && b.intersects(m) {
+            out = out.union(m);
         }
         i += 1;
     }
@@ -124,19 +114,11 @@ pub const fn assert_no_collision(earlier: &[&[RouteInfo]], later: &[RouteInfo]) 
                 let b = &later[j];
                 if collides(a.methods, a.path, b.methods, b.path) {
                     let msg = ConstMessage::new()
-                        .push("routes `")
-                        .push(a.name)
-                        .push("` (")
-                        .push(a.file)
-                        .push(":")
-                        .push_u32(a.line)
-                        .push(") and `")
-                        .push(b.name)
-                        .push("` (")
-                        .push(b.file)
-                        .push(":")
-                        .push_u32(b.line)
-                        .push(") both answer ")
+                        .push("routes ")
+                        .push_site(a.name, a.file, a.line)
+                        .push(" and ")
+                        .push_site(b.name, b.file, b.line)
+                        .push(" both answer ")
                         .push_methods(intersection(a.methods, b.methods))
                         .push(" ")
                         .push(b.path);
@@ -163,19 +145,11 @@ pub const fn assert_distinct_catchers(earlier: &[&CatcherInfo], later: &CatcherI
         };
         if same {
             let msg = ConstMessage::new()
-                .push("catchers `")
-                .push(a.name)
-                .push("` (")
-                .push(a.file)
-                .push(":")
-                .push_u32(a.line)
-                .push(") and `")
-                .push(later.name)
-                .push("` (")
-                .push(later.file)
-                .push(":")
-                .push_u32(later.line)
-                .push(") both catch ");
+                .push("catchers ")
+                .push_site(a.name, a.file, a.line)
+                .push(" and ")
+                .push_site(later.name, later.file, later.line)
+                .push(" both catch ");
             let msg = match later.code {
                 Some(code) => msg.push_u32(code as u32),
                 None => msg.push("default"),

@@ -21,7 +21,8 @@ pub use collide::{collides, same_shape};
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Methods(u16);
 
-const METHOD_NAMES: [(Methods, &str); 9] = [
+/// Every method kiln routes, with its name, in a fixed order.
+pub(crate) const METHOD_NAMES: [(Methods, &str); 9] = [
     (Methods::GET, "GET"),
     (Methods::HEAD, "HEAD"),
     (Methods::POST, "POST"),
