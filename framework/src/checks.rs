@@ -2,7 +2,7 @@
 //! emit: a collision panics during constant evaluation, which is a compile error.
 
 use crate::catcher::CatcherInfo;
-use crate::routing::{METHOD_NAMES, Methods, RouteInfo, collides};
+use crate::routing::{METHOD_NAMES, Methods, RouteInfo, collides, router_conflict};
 
 /// A message built in `const` context (no allocation there), up to 1 KiB.
 #[doc(hidden)]
@@ -112,6 +112,21 @@ pub const fn assert_no_collision(earlier: &[&[RouteInfo]], later: &[RouteInfo]) 
             let mut j = 0;
             while j < later.len() {
                 let b = &later[j];
+                if router_conflict(a.path, b.path) {
+                    let msg = ConstMessage::new()
+                        .push("routes ")
+                        .push_site(a.name, a.file, a.line)
+                        .push(" and ")
+                        .push_site(b.name, b.file, b.line)
+                        .push(" can't both be routed: `")
+                        .push(a.path)
+                        .push("` and `")
+                        .push(b.path)
+                        .push(
+                            "` have a parameter and a rest-of-path parameter at the same segment",
+                        );
+                    panic!("{}", msg.as_str());
+                }
                 if collides(a.methods, a.path, b.methods, b.path) {
                     let msg = ConstMessage::new()
                         .push("routes ")

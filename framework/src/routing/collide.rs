@@ -103,6 +103,27 @@ pub const fn same_shape(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether axum's router can't hold both paths, whatever their methods: where they
+/// first differ, one has a `<param>` and the other a `<rest..>`.
+/// (`/files/<name>` and `/files/<path..>` can't both be routed; `/files/new` and
+/// `/files/<path..>` can.)
+pub const fn router_conflict(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (a_end, b_end) = (segment_end(a, i), segment_end(b, j));
+        match (kind(a, i, a_end), kind(b, j, b_end)) {
+            (Kind::Param, Kind::Tail) | (Kind::Tail, Kind::Param) => return true,
+            (Kind::Static, Kind::Static) if same_bytes(a, i, a_end, b, j, b_end) => {}
+            (Kind::Param, Kind::Param) => {}
+            _ => return false,
+        }
+        i = a_end + 1;
+        j = b_end + 1;
+    }
+    false
+}
+
 /// Whether two routes collide: they share a method and a shape.
 pub const fn collides(a_methods: Methods, a_path: &str, b_methods: Methods, b_path: &str) -> bool {
     a_methods.intersects(b_methods) && same_shape(a_path, b_path)
@@ -155,6 +176,32 @@ mod tests {
         for (a, b) in table {
             assert!(!collides(GET, a, GET, b), "{a} should not collide with {b}");
             assert!(!collides(GET, b, GET, a), "{b} should not collide with {a}");
+        }
+    }
+
+    #[test]
+    fn router_conflicts() {
+        let conflicts = [
+            ("/files/<name>", "/files/<path..>"),
+            ("/<a>", "/<rest..>"),
+            ("/u/<id>/<x>", "/u/<id>/<rest..>"),
+            ("/u/<id>", "/u/{*rest}"),
+        ];
+        for (a, b) in conflicts {
+            assert!(router_conflict(a, b), "{a} and {b} can't share the router");
+            assert!(router_conflict(b, a), "symmetric: {b} / {a}");
+        }
+        let fine = [
+            ("/files/new", "/files/<path..>"),
+            ("/u/<id>/x", "/u/<id>/<rest..>"),
+            ("/files/<name>", "/files/<name>/<rest..>"),
+            ("/a/<x>", "/b/<rest..>"),
+            ("/book/<id>", "/book/<slug>"),
+            ("/files/<p..>", "/files/<q..>"),
+            ("/", "/<rest..>"),
+        ];
+        for (a, b) in fine {
+            assert!(!router_conflict(a, b), "{a} and {b} can share the router");
         }
     }
 

@@ -15,7 +15,7 @@ use axum::routing::{MethodFilter, MethodRouter};
 use crate::sentinel::Checks;
 use crate::state::AppState;
 
-pub use collide::{collides, same_shape};
+pub use collide::{collides, router_conflict, same_shape};
 
 /// A set of HTTP methods, usable in `const` context.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]

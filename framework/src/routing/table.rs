@@ -146,7 +146,11 @@ pub(crate) fn build(
             .path
             .axum_path(|_| names.next().cloned().unwrap_or_default());
         if let Err(e) = trie.insert(path.clone(), gi) {
-            problems.push(format!("route `{}` can't be added: {e}", g.path.display()));
+            problems.push(format!(
+                "route `{}` can't be routed: {}",
+                g.path.display(),
+                explain(&e)
+            ));
         }
         axum_paths.push(path);
     }
@@ -159,7 +163,8 @@ pub(crate) fn build(
         for path in [base.to_string(), format!("{base}/{{*kiln_static_path}}")] {
             if let Err(e) = trie.insert(path, usize::MAX) {
                 problems.push(format!(
-                    "static files at `{shown}` can't be served there: {e}"
+                    "static files at `{shown}` can't be served there: {}",
+                    explain(&e)
                 ));
                 break;
             }
@@ -184,4 +189,22 @@ pub(crate) fn build(
         router = router.route(&path, mr);
     }
     Ok(router)
+}
+
+/// A matchit refusal in kiln's terms.
+fn explain(e: &matchit::InsertError) -> String {
+    match e {
+        matchit::InsertError::Conflict { with } => {
+            let other = match with.strip_suffix("/{*kiln_static_path}") {
+                Some(prefix) => format!("the static files at `{prefix}`"),
+                None => ParsedPath::parse(with)
+                    .map_or_else(|_| format!("`{with}`"), |p| format!("`{}`", p.display())),
+            };
+            format!(
+                "it conflicts with {other}: axum's router can't hold a parameter and a rest-of-path \
+                 parameter (or differently named parameters) at the same segment"
+            )
+        }
+        other => other.to_string(),
+    }
 }

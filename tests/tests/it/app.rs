@@ -159,6 +159,24 @@ fn differently_named_parameters_at_one_position_are_an_error_for_run_time_routes
     );
 }
 
+#[test]
+fn a_parameter_beside_a_rest_of_path_parameter_is_an_error_for_run_time_routes() {
+    let err = App::new()
+        .route("/x/<name>", Method::GET, raw_ping)
+        .route("/x/<rest..>", Method::POST, raw_ping)
+        .into_router()
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("can't be routed: it conflicts with `/x/<"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("a parameter and a rest-of-path parameter"),
+        "{msg}"
+    );
+}
+
 #[get("/u/<id>/a")]
 async fn u_a(id: u32) -> String {
     format!("a{id}")

@@ -304,3 +304,27 @@ fn a_missing_folder_stops_the_app_at_start_up() {
         "{err}"
     );
 }
+
+#[get("/static/<name>")]
+async fn shadow(name: String) -> String {
+    name
+}
+
+#[test]
+fn a_route_parameter_inside_a_static_folder_is_a_start_up_error_not_a_panic() {
+    let site = site();
+    let built = std::panic::catch_unwind(|| {
+        App::new()
+            .mount("/", routes![shadow])
+            .static_files("/static", &site.root)
+            .into_router()
+    });
+    let err = built.expect("building must not panic").unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(
+            "static files at `/static` can't be served there: it conflicts with `/static/<name>`"
+        ),
+        "{msg}"
+    );
+}
