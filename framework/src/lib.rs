@@ -36,6 +36,7 @@ mod checks;
 pub mod error;
 mod error_hooks;
 pub mod extract;
+pub mod orm;
 pub mod response;
 pub mod routing;
 pub mod sentinel;
@@ -60,6 +61,7 @@ pub use uri::UriArg;
 
 /// The crates kiln builds on, for escape hatches: no second copy needed in your `Cargo.toml`.
 pub use axum;
+pub use sqlx;
 pub use tower_http;
 
 /// Everything a kiln application uses: `use kiln::prelude::*;`.
@@ -72,6 +74,7 @@ pub mod prelude {
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
     pub use axum::middleware::Next;
     pub use axum::response::{IntoResponse, Response};
+    pub use crate::orm::{Database, Db, ForeignKey, Id, Table};
 }
 
 /// What generated code names, so it works under any import style. Not public API.
@@ -86,6 +89,7 @@ pub mod __private {
     pub use crate::sentinel::{Checks, Probe, ProbeNone, ProbeSentinel};
     pub use crate::state::AppState;
     pub use crate::uri::UriArg;
+    pub use crate::orm::__private as orm;
     pub use axum::extract::Request;
     pub use axum::response::{IntoResponse, Response};
     pub use futures_util::future::BoxFuture;
