@@ -66,7 +66,7 @@ async fn update<T: Table>(exec: Exec<'_>, row: &T) -> Result<(), Error> {
     let info = T::__info();
     let Some(id) = row.id().get() else {
         return Err(Error::Unsaved {
-            table: T::NAME,
+            table: T::table_name(),
             column: None,
         });
     };
@@ -78,7 +78,7 @@ async fn update<T: Table>(exec: Exec<'_>, row: &T) -> Result<(), Error> {
         .await?;
     if changed == 0 {
         return Err(Error::NotFound {
-            table: T::NAME,
+            table: T::table_name(),
             id: Some(id),
         });
     }
@@ -130,7 +130,7 @@ async fn delete<T: Table>(exec: Exec<'_>, id: Id<T>) -> Result<bool, Error> {
 
 fn not_found<T: Table>(id: Id<T>) -> Error {
     Error::NotFound {
-        table: T::NAME,
+        table: T::table_name(),
         id: id.get(),
     }
 }

@@ -596,11 +596,11 @@ impl<'a, T: Table> Select<'a, T> {
     pub async fn count(mut self) -> Result<u64, Error> {
         let paged = self.limit.is_some() || self.offset.is_some();
         let (sql, args) = if paged {
-            let base = format!("SELECT 1 FROM \"{}\" t0", T::NAME);
+            let base = format!("SELECT 1 FROM \"{}\" t0", T::table_name());
             let (inner, args) = self.build(&base, false)?;
             (format!("SELECT COUNT(*) FROM ({inner}) AS page"), args)
         } else {
-            let base = format!("SELECT COUNT(*) FROM \"{}\" t0", T::NAME);
+            let base = format!("SELECT COUNT(*) FROM \"{}\" t0", T::table_name());
             self.build(&base, false)?
         };
         let n = self

@@ -25,7 +25,7 @@ use super::row::{Args, JoinStep, RowReader, SqlType};
 ///     subtitle: Option<String>,             // NULL allowed
 /// }
 ///
-/// assert_eq!(Book::NAME, "books");
+/// assert_eq!(Book::table_name(), "books");
 /// assert_eq!(Book::TITLE.name(), "book_title");
 /// let sql = Book::create_sql(kiln::orm::Backend::Sqlite);
 /// assert!(sql[0].contains(r#""isbn" TEXT NOT NULL UNIQUE"#));
@@ -48,7 +48,7 @@ use super::row::{Args, JoinStep, RowReader, SqlType};
 )]
 pub trait Table: Sized + Send + Sync + 'static {
     /// The table's SQL name.
-    const NAME: &'static str;
+    fn table_name() -> &'static str;
 
     /// The row's id (unset until saved).
     fn id(&self) -> Id<Self>;
