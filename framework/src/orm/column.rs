@@ -52,43 +52,155 @@ pub trait ColumnType: Sized + Send + Sync + 'static {
 )]
 pub trait NotNull {}
 
-macro_rules! scalar {
-    ($($ty:ty => $sql:ident),* $(,)?) => {$(
-        impl ColumnType for $ty {
-            const SQL: SqlType = SqlType::$sql;
-            #[inline]
-            fn bind(&self, args: &mut Args) -> Result<(), Error> {
-                args.push(self)
-            }
-            #[inline]
-            fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
-                row.get()
-            }
-        }
-        impl NotNull for $ty {}
-    )*};
+// Written out rather than by a macro, so that rustc's "other types implement
+// `ColumnType`" hint lists the types instead of pointing into a macro.
+impl ColumnType for i64 {
+    const SQL: SqlType = SqlType::BigInt;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
 }
 
-scalar! {
-    i64 => BigInt,
-    i32 => Int,
-    f64 => Double,
-    bool => Bool,
-    String => Text,
-    Vec<u8> => Blob,
+impl NotNull for i64 {}
+
+impl ColumnType for i32 {
+    const SQL: SqlType = SqlType::Int;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
+}
+
+impl NotNull for i32 {}
+
+impl ColumnType for f64 {
+    const SQL: SqlType = SqlType::Double;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
+}
+
+impl NotNull for f64 {}
+
+impl ColumnType for bool {
+    const SQL: SqlType = SqlType::Bool;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
+}
+
+impl NotNull for bool {}
+
+impl ColumnType for String {
+    const SQL: SqlType = SqlType::Text;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
+}
+
+impl NotNull for String {}
+
+impl ColumnType for Vec<u8> {
+    const SQL: SqlType = SqlType::Blob;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
+}
+
+impl NotNull for Vec<u8> {}
+
+#[cfg(feature = "chrono")]
+impl ColumnType for chrono::DateTime<chrono::Utc> {
+    const SQL: SqlType = SqlType::TimestampTz;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
 }
 
 #[cfg(feature = "chrono")]
-scalar! {
-    chrono::DateTime<chrono::Utc> => TimestampTz,
-    chrono::NaiveDateTime => Timestamp,
-    chrono::NaiveDate => Date,
+impl NotNull for chrono::DateTime<chrono::Utc> {}
+
+#[cfg(feature = "chrono")]
+impl ColumnType for chrono::NaiveDateTime {
+    const SQL: SqlType = SqlType::Timestamp;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl NotNull for chrono::NaiveDateTime {}
+
+#[cfg(feature = "chrono")]
+impl ColumnType for chrono::NaiveDate {
+    const SQL: SqlType = SqlType::Date;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl NotNull for chrono::NaiveDate {}
+
+#[cfg(feature = "json")]
+impl ColumnType for serde_json::Value {
+    const SQL: SqlType = SqlType::Json;
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<(), Error> {
+        args.push(self)
+    }
+    #[inline]
+    fn decode(row: &mut RowReader<'_>) -> Result<Self, Error> {
+        row.get()
+    }
 }
 
 #[cfg(feature = "json")]
-scalar! {
-    serde_json::Value => Json,
-}
+impl NotNull for serde_json::Value {}
 
 impl<T: ColumnType + NotNull> ColumnType for Option<T> {
     const SQL: SqlType = T::SQL;
@@ -182,8 +294,10 @@ impl<T: Table> ColumnType for ForeignKey<T> {
 
 impl<T> NotNull for ForeignKey<T> {}
 
-/// A text column: the ones `like`, `contains`, `starts_with` and `ends_with` apply to.
-#[doc(hidden)]
+/// A column holding text (`String` or `Option<String>`): the ones
+/// [`like`](crate::orm::Column::like), [`contains`](crate::orm::Column::contains),
+/// [`starts_with`](crate::orm::Column::starts_with) and
+/// [`ends_with`](crate::orm::Column::ends_with) apply to.
 pub trait TextColumn {}
 
 impl TextColumn for String {}

@@ -12,7 +12,7 @@ mod row;
 mod table;
 mod transaction;
 
-pub use column::ColumnType;
+pub use column::{ColumnType, TextColumn};
 pub use database::{Backend, Database, DatabaseBuilder};
 pub use error::Error;
 pub use extract::Db;

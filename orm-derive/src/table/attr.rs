@@ -18,7 +18,7 @@ pub struct TableAttrs {
 #[derive(Default)]
 pub struct ColumnAttrs {
     /// The first `#[column]` attribute, to point at.
-    pub attr: Option<Span>,
+    pub attr: Option<proc_macro2::TokenStream>,
     /// The column's SQL name.
     pub name: Option<LitStr>,
     /// Where `unique` was written.
@@ -124,7 +124,8 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
         if !attr.path().is_ident("column") {
             continue;
         }
-        out.attr.get_or_insert(attr.span());
+        out.attr
+            .get_or_insert_with(|| quote::ToTokens::to_token_stream(attr));
         let res = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("name") {
                 name_value(cx, &meta, &mut out.name)

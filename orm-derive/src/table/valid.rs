@@ -78,9 +78,9 @@ pub fn check(cx: &mut Ctxt, table: &Table<'_>) {
                     ),
                 );
             }
-            if let Some(span) = id.attrs.attr {
-                cx.error_at(
-                    span,
+            if let Some(attr) = &id.attrs.attr {
+                cx.error_spanned_by(
+                    attr,
                     "the `id` column takes no `#[column]` options: it is always `id`, the primary key",
                 );
             }
