@@ -66,6 +66,7 @@ pub use tower_http;
 
 /// Everything a kiln application uses: `use kiln::prelude::*;`.
 pub mod prelude {
+    pub use crate::orm::{Database, Db, ForeignKey, Id, Table};
     pub use crate::{
         App, Error, Html, Json, Redirect, Result, Routes, State, TestClient, Text, catch, catchers,
         delete, get, head, options, patch, post, put, resource, route, routes,
@@ -74,7 +75,6 @@ pub mod prelude {
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
     pub use axum::middleware::Next;
     pub use axum::response::{IntoResponse, Response};
-    pub use crate::orm::{Database, Db, ForeignKey, Id, Table};
 }
 
 /// What generated code names, so it works under any import style. Not public API.
@@ -85,11 +85,11 @@ pub mod __private {
     pub use crate::extract::{
         Extract, PathParam, path_params, query_optional, query_required, query_values,
     };
+    pub use crate::orm::__private as orm;
     pub use crate::routing::{Endpoint, Methods, RouteInfo, Routes};
     pub use crate::sentinel::{Checks, Probe, ProbeNone, ProbeSentinel};
     pub use crate::state::AppState;
     pub use crate::uri::UriArg;
-    pub use crate::orm::__private as orm;
     pub use axum::extract::Request;
     pub use axum::response::{IntoResponse, Response};
     pub use futures_util::future::BoxFuture;

@@ -12,7 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{IntoArguments, Postgres, Sqlite, SqlStr};
+use sqlx::{IntoArguments, Postgres, SqlStr, Sqlite};
 
 use super::error::Error;
 use super::row::{Args, JoinStep, RowReader, RowRef};
@@ -349,7 +349,10 @@ impl Database {
     /// Checks that the database answers (`SELECT 1`), for a health endpoint.
     pub async fn ping(&self) -> Result<(), Error> {
         self.exec()
-            .execute(SqlStr::from_static("SELECT 1"), Args::new(self.backend(), 0))
+            .execute(
+                SqlStr::from_static("SELECT 1"),
+                Args::new(self.backend(), 0),
+            )
             .await
             .map(drop)
     }
@@ -442,6 +445,20 @@ impl Database {
     }
 }
 
+/// A `Database` over a SQLite pool you configured yourself.
+impl From<SqlitePool> for Database {
+    fn from(pool: SqlitePool) -> Database {
+        Database::from_pool(Pool::Sqlite(pool))
+    }
+}
+
+/// A `Database` over a PostgreSQL pool you configured yourself.
+impl From<PgPool> for Database {
+    fn from(pool: PgPool) -> Database {
+        Database::from_pool(Pool::Postgres(pool))
+    }
+}
+
 /// Where a statement runs: on the pool, or inside a transaction.
 #[derive(Clone, Copy)]
 pub(crate) enum Exec<'a> {
@@ -450,7 +467,7 @@ pub(crate) enum Exec<'a> {
 }
 
 /// The parts of a sqlx driver kiln needs, so that one generic function serves both.
-pub(crate) trait Driver: sqlx::Database {
+pub(crate) trait Driver: sqlx::Database + sqlx::database::HasStatementCache {
     fn row_ref(row: &Self::Row) -> RowRef<'_>;
     fn arguments(args: Args) -> Self::Arguments;
     fn rows_affected(result: &Self::QueryResult) -> u64;
@@ -492,7 +509,10 @@ where
     D::Arguments: IntoArguments<D>,
     E: sqlx::Executor<'c, Database = D>,
 {
-    let result = sqlx::query_with(sql, D::arguments(args)).execute(ex).await?;
+    let result = sqlx::query_with(sql, D::arguments(args))
+        .persistent(true)
+        .execute(ex)
+        .await?;
     Ok(D::rows_affected(&result))
 }
 
@@ -509,6 +529,7 @@ where
     E: sqlx::Executor<'c, Database = D>,
 {
     let row = sqlx::query_with(sql, D::arguments(args))
+        .persistent(true)
         .fetch_optional(ex)
         .await?;
     match row {
@@ -529,7 +550,9 @@ where
     D::Arguments: IntoArguments<D>,
     E: sqlx::Executor<'c, Database = D>,
 {
-    let mut rows = sqlx::query_with(sql, D::arguments(args)).fetch(ex);
+    let mut rows = sqlx::query_with(sql, D::arguments(args))
+        .persistent(true)
+        .fetch(ex);
     let mut out = Vec::new();
     while let Some(row) = rows.try_next().await? {
         out.push(decode(&mut RowReader::new(D::row_ref(&row), plan))?);

@@ -89,9 +89,17 @@ pub enum Error {
 /// What a database error means, worked out without taking ownership of it.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Kind {
-    Unique { table: String, column: String },
-    ForeignKey { table: Option<String>, column: Option<String> },
-    Invalid { column: Option<String> },
+    Unique {
+        table: String,
+        column: String,
+    },
+    ForeignKey {
+        table: Option<String>,
+        column: Option<String>,
+    },
+    Invalid {
+        column: Option<String>,
+    },
     Busy,
     PoolTimedOut,
     Unavailable,
@@ -162,7 +170,10 @@ impl Error {
                 table,
                 column: Some(column),
             },
-            Error::InvalidValue { column: None, reason } => Error::InvalidValue {
+            Error::InvalidValue {
+                column: None,
+                reason,
+            } => Error::InvalidValue {
                 column: Some(column.to_string()),
                 reason,
             },
@@ -303,7 +314,10 @@ impl From<sqlx::Error> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::NotFound { table, id: Some(id) } => write!(f, "no `{table}` row with id {id}"),
+            Error::NotFound {
+                table,
+                id: Some(id),
+            } => write!(f, "no `{table}` row with id {id}"),
             Error::NotFound { table, id: None } => write!(f, "no such `{table}` row"),
             Error::UniqueViolation { table, column } => {
                 write!(f, "another `{table}` row already has this `{column}`")
@@ -445,7 +459,10 @@ mod tests {
         assert_eq!(sqlite_kind(517, "database is locked"), Kind::Busy);
         assert_eq!(sqlite_kind(6, "database table is locked"), Kind::Busy);
         assert_eq!(sqlite_kind(13, "database or disk is full"), Kind::DiskFull);
-        assert_eq!(sqlite_kind(8, "attempt to write a readonly database"), Kind::Unavailable);
+        assert_eq!(
+            sqlite_kind(8, "attempt to write a readonly database"),
+            Kind::Unavailable
+        );
         assert_eq!(sqlite_kind(1, "no such table: x"), Kind::Other);
     }
 
@@ -485,7 +502,10 @@ mod tests {
             .status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
-        assert_eq!(Error::PoolTimedOut.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            Error::PoolTimedOut.status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
         assert_eq!(Error::PoolTimedOut.retry_after(), Some(1));
         assert_eq!(
             classify_sqlx(&sqlx::Error::RowNotFound).0,

@@ -80,7 +80,7 @@ impl Sentinel for Db {
 }
 
 impl App {
-    /// Gives the app its database, for handlers taking [`Db`](crate::orm::Db).
+    /// Gives the app its database, for handlers taking [`Db`].
     #[track_caller]
     pub fn database(self, db: Database) -> App {
         self.manage(db)

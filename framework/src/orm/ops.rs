@@ -73,9 +73,7 @@ async fn update<T: Table>(exec: Exec<'_>, row: &T) -> Result<(), Error> {
     let mut args = Args::new(exec.backend(), info.columns.len());
     row.__bind(&mut args)?;
     args.push(id)?;
-    let changed = exec
-        .execute(SqlStr::from_static(info.update), args)
-        .await?;
+    let changed = exec.execute(SqlStr::from_static(info.update), args).await?;
     if changed == 0 {
         return Err(Error::NotFound {
             table: T::table_name(),

@@ -358,6 +358,31 @@ impl<T> Order<T> {
     }
 }
 
+impl<T: Table> Order<T> {
+    /// A sort key named by a client, such as a `?sort=` parameter: a column's name for
+    /// ascending order, or `-` and the name for descending. `None` for anything that is
+    /// not exactly one of `T`'s columns, so the text never reaches the SQL.
+    ///
+    /// ```
+    /// # use kiln::prelude::*;
+    /// # use kiln::orm::Order;
+    /// #[derive(Table)]
+    /// struct Book { id: Id<Book>, title: String }
+    ///
+    /// assert!(Order::<Book>::parse("title").is_some());
+    /// assert!(Order::<Book>::parse("-title").is_some());
+    /// assert!(Order::<Book>::parse("title; DROP TABLE book").is_none());
+    /// ```
+    pub fn parse(spec: &str) -> Option<Order<T>> {
+        let (name, desc) = match spec.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (spec, false),
+        };
+        let column = T::__info().columns.iter().find(|c| c.name == name)?;
+        Some(Order::new(column.name, desc, column.nullable))
+    }
+}
+
 impl<T> Clone for Order<T> {
     fn clone(&self) -> Self {
         Order::new(self.column, self.desc, self.nullable)

@@ -287,7 +287,14 @@ mod tests {
         "author",
         &[
             col("id", SqlType::BigInt),
-            ColumnInfo::__new("country_id", SqlType::BigInt, true, false, true, Some(|| &COUNTRY)),
+            ColumnInfo::__new(
+                "country_id",
+                SqlType::BigInt,
+                true,
+                false,
+                true,
+                Some(|| &COUNTRY),
+            ),
         ],
         "",
         "",
@@ -297,8 +304,22 @@ mod tests {
         "book",
         &[
             col("id", SqlType::BigInt),
-            ColumnInfo::__new("author_id", SqlType::BigInt, false, false, false, Some(|| &AUTHOR)),
-            ColumnInfo::__new("editor_id", SqlType::BigInt, true, false, false, Some(|| &AUTHOR)),
+            ColumnInfo::__new(
+                "author_id",
+                SqlType::BigInt,
+                false,
+                false,
+                false,
+                Some(|| &AUTHOR),
+            ),
+            ColumnInfo::__new(
+                "editor_id",
+                SqlType::BigInt,
+                true,
+                false,
+                false,
+                Some(|| &AUTHOR),
+            ),
             ColumnInfo::__new("isbn", SqlType::Text, false, true, false, None),
         ],
         "",
@@ -309,7 +330,14 @@ mod tests {
         "category",
         &[
             col("id", SqlType::BigInt),
-            ColumnInfo::__new("parent_id", SqlType::BigInt, true, false, false, Some(|| &CATEGORY)),
+            ColumnInfo::__new(
+                "parent_id",
+                SqlType::BigInt,
+                true,
+                false,
+                false,
+                Some(|| &CATEGORY),
+            ),
         ],
         "",
         "",
@@ -357,13 +385,11 @@ mod tests {
     fn create_statements_per_backend() {
         assert_eq!(
             create_statements(&BOOK, Backend::Sqlite),
-            [
-                "CREATE TABLE IF NOT EXISTS \"book\" (\n    \
+            ["CREATE TABLE IF NOT EXISTS \"book\" (\n    \
                  \"id\" INTEGER PRIMARY KEY AUTOINCREMENT,\n    \
                  \"author_id\" INTEGER NOT NULL REFERENCES \"author\" (\"id\"),\n    \
                  \"editor_id\" INTEGER REFERENCES \"author\" (\"id\"),\n    \
-                 \"isbn\" TEXT NOT NULL UNIQUE\n)"
-            ]
+                 \"isbn\" TEXT NOT NULL UNIQUE\n)"]
         );
         assert_eq!(
             create_statements(&AUTHOR, Backend::Postgres),

@@ -103,10 +103,10 @@ impl Tx {
     /// (the connection is then closed rather than reused).
     pub(crate) async fn finish(&self, commit: bool) {
         let conn = self.conn.lock().await.take();
-        if let Some(conn) = conn {
-            if let Err(e) = self.end(conn, commit).await {
-                tracing::warn!(error = %e, "kiln: ending a transaction failed");
-            }
+        if let Some(conn) = conn
+            && let Err(e) = self.end(conn, commit).await
+        {
+            tracing::warn!(error = %e, "kiln: ending a transaction failed");
         }
     }
 }

@@ -103,7 +103,11 @@ impl<'a> Table<'a> {
 
         let (name, name_span, name_given) = match &table_attrs.name {
             Some(lit) => (lit.value(), lit.span(), true),
-            None => (snake_case(&input.ident.unraw().to_string()), input.ident.span(), false),
+            None => (
+                snake_case(&input.ident.unraw().to_string()),
+                input.ident.span(),
+                false,
+            ),
         };
 
         let fields = fields
@@ -163,12 +167,10 @@ fn is_foreign_key(ty: &Type) -> bool {
     if last.ident == "ForeignKey" {
         return true;
     }
-    if last.ident == "Option" {
-        if let Some(inner) = single_type_argument(last) {
-            return last_segment(inner).is_some_and(|s| s.ident == "ForeignKey");
-        }
-    }
-    false
+    last.ident == "Option"
+        && single_type_argument(last)
+            .and_then(last_segment)
+            .is_some_and(|s| s.ident == "ForeignKey")
 }
 
 /// The last path segment of a plain path type.

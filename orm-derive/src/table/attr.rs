@@ -64,7 +64,10 @@ fn flag(
     slot: &mut Option<Span>,
 ) -> syn::Result<()> {
     if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
-        cx.error_spanned_by(&meta.path, format!("`{word}` takes no value: write `{word}`"));
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{word}` takes no value: write `{word}`"),
+        );
         return skip_value(meta);
     }
     if slot.is_some() {

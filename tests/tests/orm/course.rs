@@ -50,7 +50,7 @@ backend_tests! {
 
         // The SQL it ran.
         let (author_sql, book_sql) = expected_create(db.backend());
-        assert_eq!(db.create_sql::<Author>(), [author_sql.clone()]);
+        assert_eq!(db.create_sql::<Author>(), [author_sql]);
         assert_eq!(Book::create_sql(db.backend()), [book_sql]);
         assert_eq!(Author::table_name(), "author");
 

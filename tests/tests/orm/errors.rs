@@ -13,8 +13,18 @@ use crate::{backend_tests, fail};
 fn assert_no_leak(text: &str) {
     let lower = text.to_lowercase();
     for word in [
-        "sqlx", "sqlite", "postgres", "constraint", "insert", "select", "update", "duplicate",
-        "violates", "database error", "code:", "\"members\"",
+        "sqlx",
+        "sqlite",
+        "postgres",
+        "constraint",
+        "insert",
+        "select",
+        "update",
+        "duplicate",
+        "violates",
+        "database error",
+        "code:",
+        "\"members\"",
     ] {
         assert!(!lower.contains(word), "{text:?} leaks {word:?}");
     }
@@ -199,23 +209,47 @@ backend_tests! {
 fn statuses_of_every_variant() {
     let driver = || sqlx::Error::Protocol("SELECT secret FROM users; syntax error".into());
     let cases: Vec<(Error, StatusCode)> = vec![
-        (Error::NotFound { table: "book", id: Some(1) }, StatusCode::NOT_FOUND),
         (
-            Error::UniqueViolation { table: "book".into(), column: "isbn".into() },
+            Error::NotFound {
+                table: "book",
+                id: Some(1),
+            },
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Error::UniqueViolation {
+                table: "book".into(),
+                column: "isbn".into(),
+            },
             StatusCode::CONFLICT,
         ),
         (
-            Error::ForeignKeyViolation { table: Some("book".into()), column: Some("author_id".into()) },
+            Error::ForeignKeyViolation {
+                table: Some("book".into()),
+                column: Some("author_id".into()),
+            },
             StatusCode::CONFLICT,
         ),
-        (Error::Unsaved { table: "book", column: Some("author_id") }, StatusCode::INTERNAL_SERVER_ERROR),
         (
-            Error::InvalidValue { column: Some("title".into()), reason: "SELECT 1: bad".into() },
+            Error::Unsaved {
+                table: "book",
+                column: Some("author_id"),
+            },
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ),
+        (
+            Error::InvalidValue {
+                column: Some("title".into()),
+                reason: "SELECT 1: bad".into(),
+            },
             StatusCode::BAD_REQUEST,
         ),
         (Error::Busy(driver()), StatusCode::SERVICE_UNAVAILABLE),
         (Error::PoolTimedOut, StatusCode::SERVICE_UNAVAILABLE),
-        (Error::Unavailable(driver()), StatusCode::SERVICE_UNAVAILABLE),
+        (
+            Error::Unavailable(driver()),
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
         (Error::DiskFull(driver()), StatusCode::INSUFFICIENT_STORAGE),
         (Error::TransactionClosed, StatusCode::INTERNAL_SERVER_ERROR),
         (Error::Database(driver()), StatusCode::INTERNAL_SERVER_ERROR),
@@ -225,9 +259,15 @@ fn statuses_of_every_variant() {
         let http = kiln::Error::from(err);
         assert_eq!(http.status_code(), status);
         let text = http.public_text();
-        assert!(!text.contains("secret") && !text.contains("SELECT"), "{text}");
+        assert!(
+            !text.contains("secret") && !text.contains("SELECT"),
+            "{text}"
+        );
     }
-    let e = kiln::Error::from(Error::InvalidValue { column: Some("title".into()), reason: "x".into() });
+    let e = kiln::Error::from(Error::InvalidValue {
+        column: Some("title".into()),
+        reason: "x".into(),
+    });
     assert_eq!(e.public_text(), "invalid value for `title`");
     let e = kiln::Error::from(sqlx::Error::PoolTimedOut);
     assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);

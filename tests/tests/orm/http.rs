@@ -5,8 +5,8 @@ use kiln::axum::extract::Path;
 use kiln::prelude::*;
 use kiln::routing::{Methods, RouteInfo};
 
-use crate::models::{Author, Book, Member};
 use crate::backend_tests;
+use crate::models::{Author, Book, Line, Member, Order};
 
 async fn list_books(db: Db) -> Result<Json<Vec<Book>>> {
     Ok(Json(db.all::<Book>().await?))
@@ -16,7 +16,9 @@ async fn list_books(db: Db) -> Result<Json<Vec<Book>>> {
 async fn show_book(Path(id): Path<i64>, db: Db) -> Result<Json<serde_json::Value>> {
     let book = db.find::<Book>(id).await?;
     let author = book.author.get().map(|a| a.name.clone());
-    Ok(Json(serde_json::json!({ "title": book.title, "author": author })))
+    Ok(Json(
+        serde_json::json!({ "title": book.title, "author": author }),
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -33,10 +35,40 @@ async fn create_member(db: Db, Json(input): Json<NewMember>) -> Result<(StatusCo
 }
 
 /// `GET /search?q=..`: names containing `q` literally.
-async fn search(db: Db, Query(q): Query<std::collections::HashMap<String, String>>) -> Result<Json<Vec<String>>> {
+async fn search(
+    db: Db,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Vec<String>>> {
     let text = q.get("q").cloned().unwrap_or_default();
-    let found = db.select::<Member>().filter(Member::NAME.contains(&text)).all().await?;
+    let found = db
+        .select::<Member>()
+        .filter(Member::NAME.contains(&text))
+        .all()
+        .await?;
     Ok(Json(found.into_iter().map(|m| m.name).collect()))
+}
+
+/// `POST /orders`: an order and its lines, in one transaction.
+async fn create_order(db: Db) -> Result<(StatusCode, Json<i64>)> {
+    let id = db
+        .transaction(|tx| async move {
+            let mut order = Order {
+                id: Id::new(),
+                label: "web".into(),
+            };
+            tx.save(&mut order).await?;
+            for qty in 1..=3 {
+                tx.save(&mut Line {
+                    id: Id::new(),
+                    order: ForeignKey::to(&order),
+                    qty,
+                })
+                .await?;
+            }
+            Ok(order.id)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(id.get().unwrap_or_default())))
 }
 
 /// `GET /health`: 200 when the database answers.
@@ -52,6 +84,7 @@ fn app(db: Database) -> App {
         .route("/members", Method::POST, create_member)
         .route("/search", Method::GET, search)
         .route("/health", Method::GET, health)
+        .route("/orders", Method::POST, create_order)
         .database(db)
 }
 
@@ -102,6 +135,13 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.json::<Vec<String>>(), Vec::<String>::new());
         assert_eq!(db.select::<Member>().count().await?, 2);
+
+        db.create::<Order>().await?;
+        db.create::<Line>().await?;
+        let res = client.post("/orders").await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let id: i64 = res.json();
+        assert_eq!(db.select::<Line>().filter(Line::ORDER.eq(id)).count().await?, 3);
         Ok(())
     }
 
@@ -150,14 +190,24 @@ fn db_without_database_fails_at_start() {
     let text = err.to_string();
     assert!(
         text.contains("handler `list_books`")
-            && text.contains("it takes `Db` but the app has no database; add `.database(db)` to the App"),
+            && text.contains(
+                "it takes `Db` but the app has no database; add `.database(db)` to the App"
+            ),
         "{text}"
     );
 
     // With a database, the same app starts.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let db = rt.block_on(Database::connect("sqlite::memory:")).expect("memory db");
-    assert!(App::new().mount("/", routes()).database(db).into_router().is_ok());
+    let db = rt
+        .block_on(Database::connect("sqlite::memory:"))
+        .expect("memory db");
+    assert!(
+        App::new()
+            .mount("/", routes())
+            .database(db)
+            .into_router()
+            .is_ok()
+    );
 }
 
 /// Without `.database(db)`, a `Db` handler added by `App::route` answers 500, with the

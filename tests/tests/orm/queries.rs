@@ -133,6 +133,16 @@ backend_tests! {
         assert_eq!(db.select::<Member>().limit(2).count().await?, 2);
         assert_eq!(db.select::<Member>().offset(4).count().await?, 1);
         assert_eq!(db.select::<Member>().limit(u64::MAX).count().await?, 5);
+
+        // A client's `?sort=` is matched against the column names, never spliced.
+        use kiln::orm::Order;
+        let sorted = db.select::<Member>().order_by(Order::parse("-order").expect("a column")).all().await?;
+        assert_eq!(names(&sorted), ["Dee", "Eve", "Ann", "Cy", "Bob"]);
+        let sorted = db.select::<Member>().order_by(Order::parse("display_name").expect("a column")).all().await?;
+        assert_eq!(names(&sorted), ["Ann", "Bob", "Cy", "Dee", "Eve"]);
+        for bad in ["title; DROP TABLE members", "name", "\"order\"", "1", "", "-", "order DESC"] {
+            assert!(Order::<Member>::parse(bad).is_none(), "{bad:?}");
+        }
         Ok(())
     }
 

@@ -11,17 +11,35 @@ async fn library(db: &Database) -> Result<(Writer, Writer, Vec<Novel>), Error> {
     db.create::<Country>().await?;
     db.create::<Writer>().await?;
     db.create::<Novel>().await?;
-    let mut fr = Country { id: Id::new(), code: "FR".into() };
-    let mut jp = Country { id: Id::new(), code: "JP".into() };
+    let mut fr = Country {
+        id: Id::new(),
+        code: "FR".into(),
+    };
+    let mut jp = Country {
+        id: Id::new(),
+        code: "JP".into(),
+    };
     db.save(&mut fr).await?;
     db.save(&mut jp).await?;
-    let mut hugo = Writer { id: Id::new(), name: "Hugo".into(), country: ForeignKey::to(&fr) };
-    let mut soseki = Writer { id: Id::new(), name: "Soseki".into(), country: ForeignKey::to(&jp) };
+    let mut hugo = Writer {
+        id: Id::new(),
+        name: "Hugo".into(),
+        country: ForeignKey::to(&fr),
+    };
+    let mut soseki = Writer {
+        id: Id::new(),
+        name: "Soseki".into(),
+        country: ForeignKey::to(&jp),
+    };
     db.save(&mut hugo).await?;
     db.save(&mut soseki).await?;
     let mut novels = Vec::new();
     for i in 0..10 {
-        let (writer, editor) = if i % 2 == 0 { (&hugo, Some(&soseki)) } else { (&soseki, None) };
+        let (writer, editor) = if i % 2 == 0 {
+            (&hugo, Some(&soseki))
+        } else {
+            (&soseki, None)
+        };
         let mut n = Novel {
             id: Id::new(),
             title: format!("novel {i}"),

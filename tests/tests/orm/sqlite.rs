@@ -28,7 +28,9 @@ async fn file_settings() {
     let dir = temp_dir("file_settings");
     let path = dir.join("nested-ok.db");
     assert!(!path.exists());
-    let db = Database::connect(&format!("sqlite://{}", path.display())).await.expect("connect");
+    let db = Database::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("connect");
     assert!(path.exists(), "the file is created");
     let pool = db.sqlite_pool().expect("sqlite");
     assert_eq!(pragma(pool, "journal_mode").await, "wal");
@@ -53,7 +55,11 @@ async fn file_settings() {
 /// `sqlite::memory:` is one database on one connection that stays open.
 #[tokio::test]
 async fn memory_is_one_database() {
-    let db = Database::builder("sqlite::memory:").max_connections(8).connect().await.expect("memory");
+    let db = Database::builder("sqlite::memory:")
+        .max_connections(8)
+        .connect()
+        .await
+        .expect("memory");
     db.create::<Author>().await.expect("create");
     let tasks: Vec<_> = (0..10)
         .map(|i| {
@@ -75,8 +81,13 @@ async fn memory_is_one_database() {
 /// A URL kiln does not support is an error, not a panic.
 #[tokio::test]
 async fn unsupported_url() {
-    let err = Database::connect("mysql://localhost/db").await.expect_err("unsupported");
-    assert!(err.to_string().contains("unsupported database URL"), "{err}");
+    let err = Database::connect("mysql://localhost/db")
+        .await
+        .expect_err("unsupported");
+    assert!(
+        err.to_string().contains("unsupported database URL"),
+        "{err}"
+    );
     assert!(Database::builder("nonsense").connect_lazy().is_err());
 }
 
@@ -90,9 +101,16 @@ async fn database_down_is_503() {
         .expect("lazy pool");
     let started = std::time::Instant::now();
     let err = db.ping().await.expect_err("nobody listens on port 1");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(err.is_retryable(), "{err:?}");
-    assert_eq!(kiln::Error::from(err).status_code(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        kiln::Error::from(err).status_code(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 /// A full database answers `DiskFull` (507); rows written before stay readable, the
@@ -106,16 +124,26 @@ async fn disk_full_is_507_and_recovers() {
     let db = &t.db;
     db.create::<Measure>().await.expect("create");
     let pool = db.sqlite_pool().expect("sqlite").clone();
-    let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&pool).await.expect("pages");
-    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {}", pages + 8)))
-        .execute(&pool)
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(&pool)
         .await
-        .expect("limit");
+        .expect("pages");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA max_page_count = {}",
+        pages + 8
+    )))
+    .execute(&pool)
+    .await
+    .expect("limit");
 
     let big = "x".repeat(3000);
     let mut saved = 0;
     let err = loop {
-        let mut m = Measure { id: Id::new(), value: saved as f64, note: big.clone() };
+        let mut m = Measure {
+            id: Id::new(),
+            value: saved as f64,
+            note: big.clone(),
+        };
         match db.save(&mut m).await {
             Ok(()) => saved += 1,
             Err(e) => break e,
@@ -124,13 +152,31 @@ async fn disk_full_is_507_and_recovers() {
     };
     assert!(saved > 0);
     assert!(matches!(err, Error::DiskFull(_)), "{err:?}");
-    assert_eq!(kiln::Error::from(err).status_code(), StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(
+        kiln::Error::from(err).status_code(),
+        StatusCode::INSUFFICIENT_STORAGE
+    );
     assert_eq!(db.select::<Measure>().count().await.expect("count"), saved);
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.expect("check");
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .expect("check");
     assert_eq!(check, "ok");
 
-    sqlx::query("PRAGMA max_page_count = 1000000").execute(&pool).await.expect("raise");
-    db.save(&mut Measure { id: Id::new(), value: -1.0, note: big }).await.expect("room again");
-    assert_eq!(db.select::<Measure>().count().await.expect("count"), saved + 1);
+    sqlx::query("PRAGMA max_page_count = 1000000")
+        .execute(&pool)
+        .await
+        .expect("raise");
+    db.save(&mut Measure {
+        id: Id::new(),
+        value: -1.0,
+        note: big,
+    })
+    .await
+    .expect("room again");
+    assert_eq!(
+        db.select::<Measure>().count().await.expect("count"),
+        saved + 1
+    );
     t.cleanup().await;
 }

@@ -101,6 +101,21 @@ impl TestDb {
         test: &str,
         configure: impl FnOnce(kiln::orm::DatabaseBuilder) -> kiln::orm::DatabaseBuilder,
     ) -> Option<TestDb> {
+        Self::make(kind, test, "", configure).await
+    }
+
+    /// A fresh PostgreSQL schema whose connections get the server settings `settings`
+    /// (`-c name=value ...`), or `None` to skip PostgreSQL.
+    pub async fn postgres_with_settings(test: &str, settings: &str) -> Option<TestDb> {
+        Self::make(Kind::Postgres, test, settings, |b| b).await
+    }
+
+    async fn make(
+        kind: Kind,
+        test: &str,
+        pg_settings: &str,
+        configure: impl FnOnce(kiln::orm::DatabaseBuilder) -> kiln::orm::DatabaseBuilder,
+    ) -> Option<TestDb> {
         match kind {
             Kind::SqliteMemory => Some(TestDb {
                 db: configure(Database::builder("sqlite::memory:"))
@@ -132,7 +147,9 @@ impl TestDb {
                 sqlx_exec(pool, &format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await;
                 sqlx_exec(pool, &format!("CREATE SCHEMA \"{name}\"")).await;
                 admin.close().await;
-                let url = with_param(&admin_url, &format!("options=-c%20search_path%3D{name}"));
+                let options = format!("-c search_path={name} {pg_settings}");
+                let encoded = options.trim().replace(' ', "%20").replace('=', "%3D");
+                let url = with_param(&admin_url, &format!("options={encoded}"));
                 let db = configure(Database::builder(url))
                     .connect()
                     .await

@@ -13,10 +13,18 @@ async fn tables(db: &Database) -> Result<(), Error> {
 
 /// A parent and `n` children, written in one transaction by `tx`.
 async fn write_order(tx: &Tx, label: &str, n: i64) -> Result<Order, Error> {
-    let mut order = Order { id: Id::new(), label: label.into() };
+    let mut order = Order {
+        id: Id::new(),
+        label: label.into(),
+    };
     tx.save(&mut order).await?;
     for qty in 1..=n {
-        tx.save(&mut Line { id: Id::new(), order: ForeignKey::to(&order), qty }).await?;
+        tx.save(&mut Line {
+            id: Id::new(),
+            order: ForeignKey::to(&order),
+            qty,
+        })
+        .await?;
     }
     Ok(order)
 }
