@@ -3,14 +3,20 @@
 //!
 //! ```text
 //! cargo bench -p kiln --bench orm -- --warm-up-time 1 --measurement-time 3
+//! KILN_BENCH_PAIRED=1 cargo bench -p kiln --bench orm
 //! ```
 //!
 //! Each raw version runs the same SQL text kiln generates and builds the same structs
 //! (the book with its author loaded), so the difference is kiln's own overhead.
+//!
+//! Criterion measures one function after the other, so on a shared machine a burst of
+//! load can land on one side only. `KILN_BENCH_PAIRED=1` instead alternates batches of
+//! kiln and raw sqlx, round after round, and reports the median of the per-round ratios.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use kiln::orm::{Database, ForeignKey, Id, Table};
 use kiln::sqlx::{self, SqlitePool};
 
@@ -192,5 +198,124 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
+/// Times `iters` runs of `op`.
+async fn batch<F, Fut, T>(iters: u32, mut op: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let started = Instant::now();
+    for _ in 0..iters {
+        black_box(op().await);
+    }
+    started.elapsed() / iters
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Alternates batches of kiln and raw sqlx; prints medians and the median ratio.
+fn paired() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let db = rt.block_on(setup());
+    let pool = db.sqlite_pool().expect("sqlite").clone();
+    let author = rt
+        .block_on(db.get::<Author>(1))
+        .expect("get author")
+        .expect("author 1");
+    let new_book = || Book {
+        id: Id::new(),
+        title: "a new book".to_string(),
+        published: true,
+        author: ForeignKey::to(&author),
+    };
+    const ROUNDS: usize = 31;
+    println!(
+        "{:<24} {:>12} {:>12} {:>14}",
+        "operation", "kiln", "raw sqlx", "kiln / raw"
+    );
+    for op in [
+        "get by id (joined)",
+        "all 1000 rows (joined)",
+        "save (insert)",
+    ] {
+        let iters = if op.starts_with("all") { 20 } else { 1000 };
+        let (mut kiln_t, mut raw_t, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let run = |kiln: bool| {
+                rt.block_on(async {
+                    match (op, kiln) {
+                        ("get by id (joined)", true) => {
+                            batch(iters, || async { db.get::<Book>(500).await.expect("get") }).await
+                        }
+                        ("get by id (joined)", false) => batch(iters, || raw_get(&pool, 500)).await,
+                        ("all 1000 rows (joined)", true) => {
+                            batch(iters, || async { db.all::<Book>().await.expect("all") }).await
+                        }
+                        ("all 1000 rows (joined)", false) => batch(iters, || raw_all(&pool)).await,
+                        (_, true) => {
+                            batch(iters, || async {
+                                let mut book = new_book();
+                                db.save(&mut book).await.expect("save");
+                                book
+                            })
+                            .await
+                        }
+                        (_, false) => {
+                            batch(iters, || async {
+                                let mut book = new_book();
+                                raw_save(&pool, &mut book).await;
+                                book
+                            })
+                            .await
+                        }
+                    }
+                })
+            };
+            // Alternate which goes first, so neither always follows the other.
+            let (k, r) = if round % 2 == 0 {
+                let k = run(true);
+                (k, run(false))
+            } else {
+                let r = run(false);
+                (run(true), r)
+            };
+            if round == 0 {
+                continue; // warm-up
+            }
+            kiln_t.push(k.as_secs_f64());
+            raw_t.push(r.as_secs_f64());
+            ratios.push(k.as_secs_f64() / r.as_secs_f64());
+        }
+        let show = |s: f64| {
+            if s >= 1e-3 {
+                format!("{:.3} ms", s * 1e3)
+            } else {
+                format!("{:.2} µs", s * 1e6)
+            }
+        };
+        println!(
+            "{:<24} {:>12} {:>12} {:>14}",
+            op,
+            show(median(kiln_t)),
+            show(median(raw_t)),
+            format!("{:.3}", median(ratios))
+        );
+    }
+}
+
 criterion_group!(orm, benches);
-criterion_main!(orm);
+
+fn main() {
+    if std::env::var_os("KILN_BENCH_PAIRED").is_some() {
+        paired();
+        return;
+    }
+    orm();
+    Criterion::default().configure_from_args().final_summary();
+}
