@@ -158,3 +158,20 @@ pub struct Measure {
     pub value: f64,
     pub note: String,
 }
+
+/// Derive edge cases: a raw identifier, other attributes on fields, documented fields,
+/// `pub(crate)`, `Self` in a key, and a struct whose snake_case name is a keyword.
+/// Compiling this is half the test.
+#[derive(Table, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Select {
+    /// The key.
+    pub(crate) id: Id<Self>,
+    /// A raw identifier: column `type`, constant `TYPE`.
+    pub(crate) r#type: String,
+    #[serde(rename = "ALIAS")]
+    #[column(name = "alias_column")]
+    pub(crate) aka: Option<String>,
+    pub(crate) previous: Option<ForeignKey<Self>>,
+    pub(crate) other_id: Id<Author>,
+}

@@ -111,3 +111,33 @@ backend_tests! {
         Ok(())
     }
 }
+
+backend_tests! {
+    /// A table named `select`, with a column named `type`, round-trips and filters.
+    async fn keyword_names_and_raw_identifiers(db: Database, kind: Kind) -> TestResult {
+        use crate::models::Select;
+        db.create::<Select>().await?;
+        assert_eq!(db.tables().await?, ["select"]);
+        let mut first = Select { id: Id::new(), r#type: "a".into(), aka: None, previous: None, other_id: Id::from(3) };
+        db.save(&mut first).await?;
+        let mut second = Select {
+            id: Id::new(),
+            r#type: "b".into(),
+            aka: Some("bee".into()),
+            previous: Some(ForeignKey::to(&first)),
+            other_id: Id::from(4),
+        };
+        db.save(&mut second).await?;
+        assert_eq!(Select::TYPE.name(), "type");
+        assert_eq!(Select::AKA.name(), "alias_column");
+        let found = db.select::<Select>().filter(Select::TYPE.eq("b")).all().await?;
+        assert_eq!(found, [second.clone()]);
+        assert_eq!(found[0].previous.as_ref().and_then(|p| p.get()), Some(&first));
+        assert_eq!(db.select::<Select>().filter(Select::AKA.eq("bee")).count().await?, 1);
+        assert_eq!(db.select::<Select>().filter(Select::OTHER_ID.eq(3)).count().await?, 1);
+        let json = serde_json::to_value(&second)?;
+        assert_eq!(json["ALIAS"], "bee");
+        assert_eq!(json["otherId"], 4);
+        Ok(())
+    }
+}
