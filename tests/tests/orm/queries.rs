@@ -34,6 +34,36 @@ fn names(rows: &[Member]) -> Vec<&str> {
 }
 
 backend_tests! {
+    /// `#[column(index)]` creates an index; `#[column(unique)]` a unique constraint.
+    async fn indexes_are_created(db: Database, kind: Kind) -> TestResult {
+        members(&db).await?;
+        let sql = db.create_sql::<Member>();
+        assert_eq!(sql.len(), 2);
+        assert!(sql[0].contains("\"email\" TEXT NOT NULL UNIQUE"), "{}", sql[0]);
+        assert_eq!(
+            sql[1],
+            "CREATE INDEX IF NOT EXISTS \"members_display_name_idx\" ON \"members\" (\"display_name\")"
+        );
+        let found: Vec<String> = match (db.sqlite_pool(), db.postgres_pool()) {
+            (Some(p), _) => kiln::sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'members' ORDER BY name",
+            )
+            .fetch_all(p)
+            .await?,
+            (_, Some(p)) => kiln::sqlx::query_scalar(
+                "SELECT indexname::text FROM pg_indexes WHERE tablename = 'members' \
+                 AND schemaname = current_schema() ORDER BY indexname",
+            )
+            .fetch_all(p)
+            .await?,
+            _ => unreachable!(),
+        };
+        assert!(found.iter().any(|n| n == "members_display_name_idx"), "{found:?}");
+        // The unique constraint's index too (named by the database).
+        assert!(found.len() >= 2, "{found:?}");
+        Ok(())
+    }
+
     /// Comparison operators, NULL tests, IN lists and LIKE.
     async fn operators(db: Database, kind: Kind) -> TestResult {
         members(&db).await?;
