@@ -180,7 +180,15 @@ fn classify(err: &(dyn Any + Send + Sync)) -> Option<(StatusCode, Option<String>
 impl<E: StdError + Send + Sync + 'static> From<E> for Error {
     fn from(err: E) -> Error {
         let (status, message) = classify(&err).unwrap_or((StatusCode::INTERNAL_SERVER_ERROR, None));
-        Error::build(status, message.map(Cow::Owned), Some(Box::new(err)))
+        let retry = crate::error_hooks::retry_after(&err);
+        let error = Error::build(status, message.map(Cow::Owned), Some(Box::new(err)));
+        match retry {
+            // A busy database or an exhausted pool: tell the client when to come back.
+            Some(seconds) => {
+                error.with_header(axum::http::header::RETRY_AFTER, seconds.to_string())
+            }
+            None => error,
+        }
     }
 }
 

@@ -41,6 +41,7 @@ pub mod error;
 mod error_hooks;
 pub mod extract;
 pub mod middleware;
+pub mod orm;
 pub mod page;
 pub mod response;
 pub mod routing;
@@ -66,10 +67,10 @@ pub use state::{AppState, State};
 pub use testing::{TestClient, TestRequest, TestResponse};
 pub use uri::UriArg;
 
-/// The crates kiln builds on, for escape hatches: no second copy needed in your `Cargo.toml`.
 /// askama, which `#[page]` templates compile with.
 pub use askama;
 pub use axum;
+pub use sqlx;
 pub use tower_http;
 
 /// A path relative to the calling crate's folder (where its `Cargo.toml` is), fixed
@@ -85,6 +86,7 @@ macro_rules! relative {
 /// Everything a kiln application uses: `use kiln::prelude::*;`.
 pub mod prelude {
     pub use crate::middleware::Middleware;
+    pub use crate::orm::{Database, Db, ForeignKey, Id, Table};
     pub use crate::page::Template;
     pub use crate::{
         App, Error, Html, Json, Redirect, Result, Routes, State, TestClient, Text, catch, catchers,
@@ -106,6 +108,7 @@ pub mod __private {
         query_values,
     };
     pub use crate::middleware::{middleware_next, middleware_request};
+    pub use crate::orm::__private as orm;
     pub use crate::page::render_page;
     pub use crate::routing::{Endpoint, Methods, RouteInfo, Routes};
     pub use crate::sentinel::{Checks, Probe, ProbeBody, ProbeNone, ProbeSentinel};

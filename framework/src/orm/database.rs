@@ -1,0 +1,621 @@
+//! `Database`: a connection pool to SQLite or PostgreSQL, chosen by URL, and the
+//! operations on tables.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{IntoArguments, Postgres, SqlStr, Sqlite};
+
+use super::error::Error;
+use super::row::{Args, JoinStep, RowReader, RowRef};
+use super::transaction::{Tx, TxConn};
+
+/// The database systems kiln's ORM speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// SQLite, embedded: `sqlite://app.db`, `sqlite::memory:`.
+    Sqlite,
+    /// PostgreSQL: `postgres://user:password@host/database`.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a connection URL names, if kiln supports it.
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+struct Inner {
+    pool: Pool,
+    statements: AtomicU64,
+}
+
+/// A pool of connections to one database, SQLite or PostgreSQL, picked by the URL.
+///
+/// Cloning is cheap (one reference count) and every clone shares the pool. Give it to
+/// the app with [`App::database`](crate::App::database) and take it in handlers as
+/// [`Db`](crate::orm::Db).
+///
+/// ```
+/// use kiln::prelude::*;
+///
+/// #[derive(Table, Debug, Clone, PartialEq)]
+/// struct Author {
+///     id: Id<Author>,
+///     name: String,
+///     age: i64,
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let db = Database::connect("sqlite::memory:").await?;
+/// db.create::<Author>().await?;
+/// assert_eq!(db.tables().await?, ["author"]);
+///
+/// let mut kay = Author { id: Id::new(), name: "Kay".into(), age: 12 };
+/// db.save(&mut kay).await?;                       // INSERT: sets kay.id
+/// assert_eq!(kay.id.get(), Some(1));
+///
+/// kay.age = 13;
+/// db.save(&mut kay).await?;                       // UPDATE, since it has an id
+/// assert_eq!(db.get::<Author>(1).await?, Some(kay.clone()));
+/// assert_eq!(db.all::<Author>().await?.len(), 1);
+///
+/// let teens = db.select::<Author>().filter(Author::AGE.ge(13)).count().await?;
+/// assert_eq!(teens, 1);
+///
+/// assert!(db.delete::<Author>(kay.id).await?);
+/// assert_eq!(db.get::<Author>(kay.id).await?, None);
+/// # Ok::<(), kiln::orm::Error>(())
+/// # }).unwrap();
+/// ```
+///
+/// # SQLite settings
+///
+/// A SQLite file is created if missing and opened in WAL mode (readers don't block the
+/// writer), with foreign keys enforced, a 5 s busy timeout (a writer waits that long
+/// for another's lock before [`Error::Busy`]), and `synchronous=NORMAL`: a committed
+/// transaction survives the process crashing or being killed, but the last few
+/// commits may roll back if the *machine* loses power. Choose
+/// [`DatabaseBuilder::synchronous_full`] to survive that too, at the cost of an fsync
+/// per commit. Transactions start with `BEGIN IMMEDIATE`, so two read-then-write
+/// transactions queue for the lock instead of failing with `SQLITE_BUSY_SNAPSHOT`.
+///
+/// `sqlite::memory:` is one private in-memory database held by a single connection
+/// (each connection to `:memory:` would otherwise see its own empty database): its
+/// statements run one at a time, and it vanishes when the `Database` is dropped.
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (size, idle) = match &self.inner.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            Pool::Postgres(p) => (p.size(), p.num_idle()),
+        };
+        f.debug_struct("Database")
+            .field("backend", &self.backend())
+            .field("connections", &size)
+            .field("idle", &idle)
+            .field("statements", &self.statement_count())
+            .finish()
+    }
+}
+
+/// Options for a [`Database`]: `Database::builder(url).max_connections(4).connect()`.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `.connect()`"]
+pub struct DatabaseBuilder {
+    url: String,
+    max_connections: Option<u32>,
+    min_connections: u32,
+    acquire_timeout: Duration,
+    busy_timeout: Duration,
+    synchronous_full: bool,
+}
+
+impl DatabaseBuilder {
+    /// At most `n` connections at once (default: 10; a `sqlite::memory:` database
+    /// always has one).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = Some(n.max(1));
+        self
+    }
+
+    /// Keep at least `n` connections open (default 0).
+    pub fn min_connections(mut self, n: u32) -> Self {
+        self.min_connections = n;
+        self
+    }
+
+    /// How long an operation waits for a free connection before failing with
+    /// [`Error::PoolTimedOut`] (default 5 s).
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// SQLite: how long a writer waits for another's lock before failing with
+    /// [`Error::Busy`] (default 5 s).
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// SQLite: `synchronous=FULL`, an fsync of the log at every commit, so that a
+    /// committed transaction survives power loss, not only a crash of the process.
+    pub fn synchronous_full(mut self) -> Self {
+        self.synchronous_full = true;
+        self
+    }
+
+    /// Opens the pool and checks that the database answers.
+    pub async fn connect(self) -> Result<Database, Error> {
+        let pool = match self.backend()? {
+            Backend::Sqlite => {
+                let (pool_options, options) = self.sqlite()?;
+                Pool::Sqlite(pool_options.connect_with(options).await?)
+            }
+            Backend::Postgres => {
+                let (pool_options, options) = self.postgres()?;
+                Pool::Postgres(pool_options.connect_with(options).await?)
+            }
+        };
+        Ok(Database::from_pool(pool))
+    }
+
+    /// Makes the pool without connecting: the first operation connects. An app can
+    /// then start while the database is still down, and answer 503 until it is up.
+    pub fn connect_lazy(self) -> Result<Database, Error> {
+        let pool = match self.backend()? {
+            Backend::Sqlite => {
+                let (pool_options, options) = self.sqlite()?;
+                Pool::Sqlite(pool_options.connect_lazy_with(options))
+            }
+            Backend::Postgres => {
+                let (pool_options, options) = self.postgres()?;
+                Pool::Postgres(pool_options.connect_lazy_with(options))
+            }
+        };
+        Ok(Database::from_pool(pool))
+    }
+
+    fn backend(&self) -> Result<Backend, Error> {
+        Backend::from_url(&self.url).ok_or_else(|| {
+            Error::Database(sqlx::Error::Configuration(
+                "unsupported database URL: use `sqlite://path`, `sqlite::memory:` or `postgres://...`"
+                    .into(),
+            ))
+        })
+    }
+
+    fn sqlite(&self) -> Result<(SqlitePoolOptions, SqliteConnectOptions), Error> {
+        let memory = self.url.contains(":memory:") || self.url.contains("mode=memory");
+        let mut options = SqliteConnectOptions::from_str(&self.url)?
+            .foreign_keys(true)
+            .busy_timeout(self.busy_timeout);
+        let mut pool = SqlitePoolOptions::new().acquire_timeout(self.acquire_timeout);
+        if memory {
+            // One connection holds the database: it must never be closed.
+            pool = pool
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        } else {
+            options = options
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(if self.synchronous_full {
+                    SqliteSynchronous::Full
+                } else {
+                    SqliteSynchronous::Normal
+                });
+            pool = pool.min_connections(self.min_connections);
+            if let Some(n) = self.max_connections {
+                pool = pool.max_connections(n);
+            }
+        }
+        Ok((pool, options))
+    }
+
+    fn postgres(&self) -> Result<(PgPoolOptions, PgConnectOptions), Error> {
+        let options = PgConnectOptions::from_str(&self.url)?;
+        let mut pool = PgPoolOptions::new()
+            .acquire_timeout(self.acquire_timeout)
+            .min_connections(self.min_connections);
+        if let Some(n) = self.max_connections {
+            pool = pool.max_connections(n);
+        }
+        Ok((pool, options))
+    }
+}
+
+impl Database {
+    /// Connects to `url` with the default settings: `sqlite://app.db` (created if
+    /// missing), `sqlite::memory:`, or `postgres://user:password@host/database`.
+    pub async fn connect(url: &str) -> Result<Database, Error> {
+        Database::builder(url).connect().await
+    }
+
+    /// Settings for a connection to `url`, before [`connect`](DatabaseBuilder::connect).
+    ///
+    /// ```
+    /// # use kiln::prelude::*;
+    /// # use std::time::Duration;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = Database::builder("sqlite::memory:")
+    ///     .acquire_timeout(Duration::from_secs(2))
+    ///     .connect()
+    ///     .await?;
+    /// # Ok::<(), kiln::orm::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn builder(url: impl Into<String>) -> DatabaseBuilder {
+        DatabaseBuilder {
+            url: url.into(),
+            max_connections: None,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+            synchronous_full: false,
+        }
+    }
+
+    fn from_pool(pool: Pool) -> Database {
+        Database {
+            inner: Arc::new(Inner {
+                pool,
+                statements: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Which database system this is.
+    pub fn backend(&self) -> Backend {
+        match self.inner.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// How many SQL statements kiln has run on this database (all clones and their
+    /// transactions together), counting `BEGIN`, `COMMIT` and `ROLLBACK`.
+    ///
+    /// Reading a list of rows with their foreign keys takes one statement:
+    ///
+    /// ```
+    /// # use kiln::prelude::*;
+    /// # #[derive(Table)] struct Author { id: Id<Author>, name: String }
+    /// # #[derive(Table)] struct Book { id: Id<Book>, author: ForeignKey<Author> }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create::<Author>().await?; db.create::<Book>().await?;
+    /// let before = db.statement_count();
+    /// let books = db.all::<Book>().await?;
+    /// assert_eq!(db.statement_count() - before, 1);
+    /// # Ok::<(), kiln::orm::Error>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// Statements run directly on [`sqlite_pool`](Database::sqlite_pool) or
+    /// [`postgres_pool`](Database::postgres_pool) are not counted.
+    pub fn statement_count(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_statement(&self) {
+        self.inner.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The SQLite pool underneath, for queries the ORM doesn't express.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.inner.pool {
+            Pool::Sqlite(p) => Some(p),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool underneath, for queries the ORM doesn't express.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.inner.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    /// Checks that the database answers (`SELECT 1`), for a health endpoint.
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.exec()
+            .execute(
+                SqlStr::from_static("SELECT 1"),
+                Args::new(self.backend(), 0),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Closes every connection; operations afterwards fail.
+    pub async fn close(&self) {
+        match &self.inner.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Starts a transaction: operations on the [`Tx`] see each other and take
+    /// effect together at [`Tx::commit`]; dropping it uncommitted rolls back.
+    ///
+    /// [`transaction`](Database::transaction) is usually more convenient.
+    pub async fn begin(&self) -> Result<Tx, Error> {
+        self.count_statement();
+        let conn = match &self.inner.pool {
+            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        };
+        Ok(Tx::new(self.clone(), conn))
+    }
+
+    /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back when it
+    /// returns `Err` or panics (and then lets the panic continue).
+    ///
+    /// ```
+    /// # use kiln::prelude::*;
+    /// # #[derive(Table)] struct Account { id: Id<Account>, balance: i64 }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create::<Account>().await?;
+    /// let mut a = Account { id: Id::new(), balance: 10 };
+    /// db.save(&mut a).await?;
+    ///
+    /// let result = db
+    ///     .transaction(|tx| async move {
+    ///         a.balance -= 20;
+    ///         tx.save(&mut a).await?;
+    ///         if a.balance < 0 {
+    ///             return Err(Error::bad_request("insufficient funds")); // rolls back
+    ///         }
+    ///         Ok(a)
+    ///     })
+    ///     .await;
+    /// assert!(result.is_err());
+    /// assert_eq!(db.all::<Account>().await?[0].balance, 10);
+    /// # Ok::<(), kiln::Error>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// Inside, use `tx`, not the `Database`: on a single-connection database (such as
+    /// `sqlite::memory:`) the transaction holds the only connection.
+    pub async fn transaction<F, Fut, R>(&self, f: F) -> crate::Result<R>
+    where
+        F: FnOnce(Tx) -> Fut,
+        Fut: Future<Output = crate::Result<R>>,
+    {
+        use futures_util::FutureExt;
+        use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+        let tx = self.begin().await?;
+        let fut = match catch_unwind(AssertUnwindSafe(|| f(tx.clone()))) {
+            Ok(fut) => fut,
+            Err(panic) => {
+                tx.finish(false).await;
+                resume_unwind(panic);
+            }
+        };
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(Ok(value)) => {
+                tx.finish_commit().await?;
+                Ok(value)
+            }
+            Ok(Err(err)) => {
+                tx.finish(false).await;
+                Err(err)
+            }
+            Err(panic) => {
+                tx.finish(false).await;
+                resume_unwind(panic)
+            }
+        }
+    }
+
+    pub(crate) fn exec(&self) -> Exec<'_> {
+        Exec::Db(self)
+    }
+}
+
+/// A `Database` over a SQLite pool you configured yourself.
+impl From<SqlitePool> for Database {
+    fn from(pool: SqlitePool) -> Database {
+        Database::from_pool(Pool::Sqlite(pool))
+    }
+}
+
+/// A `Database` over a PostgreSQL pool you configured yourself.
+impl From<PgPool> for Database {
+    fn from(pool: PgPool) -> Database {
+        Database::from_pool(Pool::Postgres(pool))
+    }
+}
+
+/// Where a statement runs: on the pool, or inside a transaction.
+#[derive(Clone, Copy)]
+pub(crate) enum Exec<'a> {
+    Db(&'a Database),
+    Tx(&'a Tx),
+}
+
+/// The parts of a sqlx driver kiln needs, so that one generic function serves both.
+pub(crate) trait Driver: sqlx::Database + sqlx::database::HasStatementCache {
+    fn row_ref(row: &Self::Row) -> RowRef<'_>;
+    fn arguments(args: Args) -> Self::Arguments;
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+}
+
+impl Driver for Sqlite {
+    fn row_ref(row: &Self::Row) -> RowRef<'_> {
+        RowRef::Sqlite(row)
+    }
+    fn arguments(args: Args) -> Self::Arguments {
+        match args {
+            Args::Sqlite(a) => a,
+            Args::Postgres(_) => unreachable!("arguments are made for the statement's backend"),
+        }
+    }
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+impl Driver for Postgres {
+    fn row_ref(row: &Self::Row) -> RowRef<'_> {
+        RowRef::Postgres(row)
+    }
+    fn arguments(args: Args) -> Self::Arguments {
+        match args {
+            Args::Postgres(a) => a,
+            Args::Sqlite(_) => unreachable!("arguments are made for the statement's backend"),
+        }
+    }
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+async fn execute_on<'c, D, E>(ex: E, sql: SqlStr, args: Args) -> Result<u64, Error>
+where
+    D: Driver,
+    D::Arguments: IntoArguments<D>,
+    E: sqlx::Executor<'c, Database = D>,
+{
+    let result = sqlx::query_with(sql, D::arguments(args))
+        .persistent(true)
+        .execute(ex)
+        .await?;
+    Ok(D::rows_affected(&result))
+}
+
+async fn fetch_optional_on<'c, D, E, R>(
+    ex: E,
+    sql: SqlStr,
+    args: Args,
+    plan: &[Option<JoinStep>],
+    decode: impl FnOnce(&mut RowReader<'_>) -> Result<R, Error>,
+) -> Result<Option<R>, Error>
+where
+    D: Driver,
+    D::Arguments: IntoArguments<D>,
+    E: sqlx::Executor<'c, Database = D>,
+{
+    let row = sqlx::query_with(sql, D::arguments(args))
+        .persistent(true)
+        .fetch_optional(ex)
+        .await?;
+    match row {
+        Some(row) => decode(&mut RowReader::new(D::row_ref(&row), plan)).map(Some),
+        None => Ok(None),
+    }
+}
+
+async fn fetch_all_on<'c, D, E, R>(
+    ex: E,
+    sql: SqlStr,
+    args: Args,
+    plan: &[Option<JoinStep>],
+    mut decode: impl FnMut(&mut RowReader<'_>) -> Result<R, Error>,
+) -> Result<Vec<R>, Error>
+where
+    D: Driver,
+    D::Arguments: IntoArguments<D>,
+    E: sqlx::Executor<'c, Database = D>,
+{
+    let mut rows = sqlx::query_with(sql, D::arguments(args))
+        .persistent(true)
+        .fetch(ex);
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(decode(&mut RowReader::new(D::row_ref(&row), plan))?);
+    }
+    Ok(out)
+}
+
+/// Runs `$f(executor, args..)` on the pool or the transaction's connection.
+macro_rules! dispatch {
+    ($exec:expr, $f:ident($($arg:expr),* $(,)?)) => {
+        match $exec {
+            Exec::Db(db) => {
+                db.count_statement();
+                match &db.inner.pool {
+                    Pool::Sqlite(p) => $f(p, $($arg),*).await,
+                    Pool::Postgres(p) => $f(p, $($arg),*).await,
+                }
+            }
+            Exec::Tx(tx) => {
+                tx.database().count_statement();
+                let mut conn = tx.lock().await;
+                match conn.as_mut() {
+                    None => Err(Error::TransactionClosed),
+                    Some(TxConn::Sqlite(t)) => $f(&mut **t, $($arg),*).await,
+                    Some(TxConn::Postgres(t)) => $f(&mut **t, $($arg),*).await,
+                }
+            }
+        }
+    };
+}
+
+impl Exec<'_> {
+    pub(crate) fn backend(self) -> Backend {
+        match self {
+            Exec::Db(db) => db.backend(),
+            Exec::Tx(tx) => tx.database().backend(),
+        }
+    }
+
+    /// Runs a statement; answers the number of rows it changed.
+    pub(crate) async fn execute(self, sql: SqlStr, args: Args) -> Result<u64, Error> {
+        dispatch!(self, execute_on(sql, args))
+    }
+
+    /// Runs a query expecting at most one row.
+    pub(crate) async fn fetch_optional<R>(
+        self,
+        sql: SqlStr,
+        args: Args,
+        plan: &[Option<JoinStep>],
+        decode: impl FnOnce(&mut RowReader<'_>) -> Result<R, Error>,
+    ) -> Result<Option<R>, Error> {
+        dispatch!(self, fetch_optional_on(sql, args, plan, decode))
+    }
+
+    /// Runs a query, decoding every row.
+    pub(crate) async fn fetch_all<R>(
+        self,
+        sql: SqlStr,
+        args: Args,
+        plan: &[Option<JoinStep>],
+        decode: impl FnMut(&mut RowReader<'_>) -> Result<R, Error>,
+    ) -> Result<Vec<R>, Error> {
+        dispatch!(self, fetch_all_on(sql, args, plan, decode))
+    }
+}

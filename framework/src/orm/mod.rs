@@ -1,0 +1,43 @@
+#![doc = include_str!("guide.md")]
+
+mod column;
+mod database;
+mod error;
+mod extract;
+mod foreign_key;
+mod id;
+mod ops;
+mod query;
+mod row;
+mod table;
+mod transaction;
+
+pub use column::{ColumnType, TextColumn};
+pub use database::{Backend, Database, DatabaseBuilder};
+pub use error::Error;
+pub use extract::Db;
+pub use foreign_key::ForeignKey;
+pub use id::{Id, ParseIdError};
+pub use query::{Column, Filter, Order, Param, Select};
+pub use table::Table;
+pub use transaction::Tx;
+
+/// `#[derive(Table)]`: see the [`Table`](trait@Table) trait.
+pub use kiln_orm_derive::Table;
+
+/// The `chrono` crate, for date-time columns (kiln's `chrono` feature).
+#[cfg(feature = "chrono")]
+pub use chrono;
+
+pub(crate) use error::{classify_orm, classify_sqlx, sqlx_retry_after};
+
+/// What generated code names. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::column::{ColumnType, NotNull};
+    pub use super::error::Error;
+    pub use super::id::Id;
+    pub use super::query::Column;
+    pub use super::row::{Args, RowReader, SqlType};
+    pub use super::table::{ColumnInfo, Table, TableInfo};
+}

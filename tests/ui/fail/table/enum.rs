@@ -1,0 +1,9 @@
+use kiln::prelude::*;
+
+#[derive(Table)]
+enum Book {
+    Paper,
+    Ebook,
+}
+
+fn main() {}

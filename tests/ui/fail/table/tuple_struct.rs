@@ -1,0 +1,6 @@
+use kiln::prelude::*;
+
+#[derive(Table)]
+struct Book(Id<Book>, String);
+
+fn main() {}
