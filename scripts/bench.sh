@@ -53,22 +53,26 @@ run() {
 
 echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s on 127.0.0.1; server on CPU 0, wrk on CPU 1; $(nproc) CPUs; rounds: $ROUNDS"
 echo
-echo "| request | axum req/s | kiln req/s | kiln / axum | axum p50 / p99 | kiln p50 / p99 | non-2xx + errors |"
-echo "|---|---:|---:|---:|---|---|---:|"
+echo "| request | axum req/s | kiln req/s | kiln / axum | kiln router on axum::serve / axum | axum p50 / p99 | kiln p50 / p99 | non-2xx + errors |"
+echo "|---|---:|---:|---:|---:|---|---|---:|"
 routes=("plaintext|/|" "path param + JSON|/book/42|" "query params|/search?q=rust&page=2|" "JSON body|/books|$work/post.lua")
 for entry in "${routes[@]}"; do
     IFS='|' read -r name path script <<<"$entry"
-    best_a="" best_k=""
+    best_a="" best_k="" best_r=""
     for _ in $(seq "$ROUNDS"); do
         a=$(run axum "$path" "$script")
         k=$(run kiln "$path" "$script")
+        r=$(run kiln-router "$path" "$script")
         # Keep the round with the most requests per second for each.
         if [ -z "$best_a" ] || awk "BEGIN {exit !(${a%% *} > ${best_a%% *})}"; then best_a=$a; fi
         if [ -z "$best_k" ] || awk "BEGIN {exit !(${k%% *} > ${best_k%% *})}"; then best_k=$k; fi
+        if [ -z "$best_r" ] || awk "BEGIN {exit !(${r%% *} > ${best_r%% *})}"; then best_r=$r; fi
     done
     read -r ar a50 a99 an ae <<<"$best_a"
     read -r kr k50 k99 kn ke <<<"$best_k"
+    read -r rr _ _ rn re <<<"$best_r"
     ratio=$(awk "BEGIN {printf \"%.3f\", $kr / $ar}")
-    printf '| %s | %.0f | %.0f | %s | %s / %s | %s / %s | %d |\n' \
-        "$name" "$ar" "$kr" "$ratio" "$a50" "$a99" "$k50" "$k99" "$((an + ae + kn + ke))"
+    router_ratio=$(awk "BEGIN {printf \"%.3f\", $rr / $ar}")
+    printf '| %s | %.0f | %.0f | %s | %s | %s / %s | %s / %s | %d |\n' \
+        "$name" "$ar" "$kr" "$ratio" "$router_ratio" "$a50" "$a99" "$k50" "$k99" "$((an + ae + kn + ke + rn + re))"
 done

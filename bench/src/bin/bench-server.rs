@@ -1,5 +1,6 @@
 //! Serves the benchmark app on 127.0.0.1 (an ephemeral port, printed as `PORT=<n>`):
-//! `bench-server kiln` or `bench-server axum`. Used by `scripts/bench.sh`.
+//! `bench-server kiln`, `bench-server axum`, or `bench-server kiln-router` (kiln's
+//! router on axum's server). Used by `scripts/bench.sh`.
 
 use kiln_bench::{axum_app, kiln_app};
 
@@ -12,22 +13,25 @@ async fn main() {
             println!("PORT={}", server.local_addr().port());
             server.serve().await.expect("serve");
         }
-        "axum" => {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            println!("PORT={}", listener.local_addr().expect("addr").port());
-            use kiln::axum::serve::ListenerExt;
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            kiln::axum::serve(listener, axum_app())
-                .await
-                .expect("serve");
-        }
+        "axum" => axum_serve(axum_app()).await,
+        // kiln's router on axum's server: tells the router's cost from the server's.
+        "kiln-router" => axum_serve(kiln_app().into_router().expect("kiln app")).await,
         _ => {
-            eprintln!("usage: bench-server kiln|axum");
+            eprintln!("usage: bench-server kiln|axum|kiln-router");
             std::process::exit(2);
         }
     }
+}
+
+/// Serves `router` with `axum::serve`, as a hand-written axum app would.
+async fn axum_serve(router: kiln::axum::Router) {
+    use kiln::axum::serve::ListenerExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    println!("PORT={}", listener.local_addr().expect("addr").port());
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    kiln::axum::serve(listener, router).await.expect("serve");
 }
