@@ -128,6 +128,24 @@ async fn setup() -> Database {
     db
 }
 
+/// The author every saved book points at (saved by `setup`).
+async fn first_author(db: &Database) -> Author {
+    db.get::<Author>(1)
+        .await
+        .expect("get author")
+        .expect("author 1")
+}
+
+/// An unsaved book by `author`: what both `save` benchmarks insert.
+fn new_book(author: &Author) -> Book {
+    Book {
+        id: Id::new(),
+        title: "a new book".to_string(),
+        published: true,
+        author: ForeignKey::to(author),
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -170,27 +188,18 @@ fn benches(c: &mut Criterion) {
     });
     group.finish();
 
-    let author = rt
-        .block_on(db.get::<Author>(1))
-        .expect("get author")
-        .expect("author 1");
-    let new_book = || Book {
-        id: Id::new(),
-        title: "a new book".to_string(),
-        published: true,
-        author: ForeignKey::to(&author),
-    };
+    let author = rt.block_on(first_author(&db));
     let mut group = c.benchmark_group("save (insert)");
     group.bench_function("kiln", |b| {
         b.to_async(&rt).iter(|| async {
-            let mut book = new_book();
+            let mut book = new_book(&author);
             db.save(&mut book).await.expect("save");
             black_box(book)
         })
     });
     group.bench_function("raw sqlx", |b| {
         b.to_async(&rt).iter(|| async {
-            let mut book = new_book();
+            let mut book = new_book(&author);
             raw_save(&pool, &mut book).await;
             black_box(book)
         })
@@ -224,16 +233,7 @@ fn paired() {
         .expect("runtime");
     let db = rt.block_on(setup());
     let pool = db.sqlite_pool().expect("sqlite").clone();
-    let author = rt
-        .block_on(db.get::<Author>(1))
-        .expect("get author")
-        .expect("author 1");
-    let new_book = || Book {
-        id: Id::new(),
-        title: "a new book".to_string(),
-        published: true,
-        author: ForeignKey::to(&author),
-    };
+    let author = rt.block_on(first_author(&db));
     const ROUNDS: usize = 31;
     println!(
         "{:<24} {:>12} {:>12} {:>14}",
@@ -260,7 +260,7 @@ fn paired() {
                         ("all 1000 rows (joined)", false) => batch(iters, || raw_all(&pool)).await,
                         (_, true) => {
                             batch(iters, || async {
-                                let mut book = new_book();
+                                let mut book = new_book(&author);
                                 db.save(&mut book).await.expect("save");
                                 book
                             })
@@ -268,7 +268,7 @@ fn paired() {
                         }
                         (_, false) => {
                             batch(iters, || async {
-                                let mut book = new_book();
+                                let mut book = new_book(&author);
                                 raw_save(&pool, &mut book).await;
                                 book
                             })
