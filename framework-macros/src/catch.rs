@@ -129,7 +129,7 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
 
             #[doc(hidden)]
             pub fn __kiln_catcher() -> ::kiln::__private::Catcher {
-                ::kiln::__private::Catcher::__new(&Self::__KILN_CATCHER, false #(|| #needs)*, Self::__kiln_call)
+                ::kiln::__private::catcher(&Self::__KILN_CATCHER, false #(|| #needs)*, Self::__kiln_call)
             }
 
             fn __kiln_call(__req: ::kiln::__private::CatchRequest)

@@ -11,11 +11,9 @@ mod routes;
 
 use proc_macro::TokenStream;
 
-use route::HttpMethod;
-
 macro_rules! method_attributes {
-    ($($name:ident => $method:ident),* $(,)?) => {$(
-        #[doc = concat!("A `", stringify!($method), "` route: `#[", stringify!($name), "(\"/book/<id>\")] async fn book(id: i64) -> String`.")]
+    ($($name:ident),* $(,)?) => {$(
+        #[doc = concat!("A `", stringify!($name), "` route: `#[", stringify!($name), "(\"/book/<id>\")] async fn book(id: i64) -> String`.")]
         ///
         /// `<name>` binds the argument of that name (any `FromStr` type; a value that
         /// does not parse answers 404), `<name..>` the rest of the path, `?<q>` a query
@@ -23,19 +21,20 @@ macro_rules! method_attributes {
         /// arguments are axum extractors. It also generates `name::uri(..)`.
         #[proc_macro_attribute]
         pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
-            route::attribute(Some(HttpMethod::$method), args.into(), item.into()).into()
+            let method = kiln_route::MethodDef::verb(stringify!($name)).expect("a verb of the method table");
+            route::attribute(Some(method), args.into(), item.into()).into()
         }
     )*};
 }
 
 method_attributes! {
-    get => Get,
-    post => Post,
-    put => Put,
-    patch => Patch,
-    delete => Delete,
-    head => Head,
-    options => Options,
+    get,
+    post,
+    put,
+    patch,
+    delete,
+    head,
+    options,
 }
 
 /// A route answering several methods: `#[route("/echo", methods = [GET, POST])]`.

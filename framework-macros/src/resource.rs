@@ -7,7 +7,7 @@ use syn::visit_mut::VisitMut;
 use syn::{ImplItem, ItemImpl, LitStr, Type};
 
 use crate::route::expand;
-use crate::route::parse::{self, Errors, HttpMethod};
+use crate::route::parse::{self, Errors};
 
 /// Replaces `Self` in argument types by the resource type, so generated items nested
 /// in functions can name them.
@@ -78,7 +78,7 @@ fn expand_impl(args: TokenStream, imp: &ItemImpl) -> syn::Result<TokenStream> {
     let mut handlers = Vec::new();
     for item in &imp.items {
         let ImplItem::Fn(f) = item else { continue };
-        let Some(method) = HttpMethod::from_fn_name(&f.sig.ident.to_string()) else {
+        let Some(method) = kiln_route::MethodDef::verb(&f.sig.ident.to_string()) else {
             continue;
         };
         let mut sig = f.sig.clone();
@@ -115,7 +115,7 @@ fn expand_impl(args: TokenStream, imp: &ItemImpl) -> syn::Result<TokenStream> {
     let mut pushes = Vec::new();
     let mut fns = Vec::new();
     for (i, (method, h)) in handlers.iter().enumerate() {
-        let lower = method.name().to_lowercase();
+        let lower = method.name.to_lowercase();
         let call = format_ident!("__kiln_call_{}", lower);
         let checks = format_ident!("__kiln_checks_{}", lower);
         infos.push(expand::route_info(

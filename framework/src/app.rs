@@ -11,26 +11,28 @@ use axum::Router;
 use axum::extract::Request;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::Route;
 use tokio::net::ToSocketAddrs;
 use tower::{Layer, Service};
 
-use crate::catcher::{Catcher, CatcherTable, Caught, PanicGuardLayer};
+use kiln_route::{RoutePath, Syntax};
+
+use crate::catcher::{Catcher, CatcherTable};
 use crate::error::{Error, Result};
+use crate::launch::{Problem, ProblemKind};
 use crate::middleware::Wrap;
-use crate::routing::path::ParsedPath;
+use crate::pipeline::guard::PanicGuardLayer;
+use crate::pipeline::runtime::{DEFAULT_BODY_LIMIT, Runtime};
+use crate::pipeline::{AppState, Caught};
 use crate::routing::table::{self, Entry};
-use crate::routing::{Endpoint, Methods, RouteDef, Routes};
+use crate::routing::{RouteDef, Routes, methods_of};
 use crate::sentinel::{Checks, Registry};
 use crate::server::{Server, ServerConfig};
-use crate::state::{AppState, StateBuilder};
+use crate::state::StateBuilder;
 use crate::static_files::StaticFiles;
 
 type LayerFn = Box<dyn FnOnce(Router) -> Router + Send>;
-
-/// The request body limit unless `App::body_limit` says otherwise: axum's own default.
-const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// A kiln application: mount routes, add catchers, state and middleware, then serve.
 ///
@@ -68,7 +70,7 @@ pub struct App {
     layers: Vec<LayerFn>,
     statics: Vec<StaticFiles>,
     body_limit: usize,
-    problems: Vec<String>,
+    problems: Vec<Problem>,
     config: ServerConfig,
 }
 
@@ -76,14 +78,6 @@ impl Default for App {
     fn default() -> Self {
         App::new()
     }
-}
-
-async fn not_found(_req: Request, _state: AppState) -> Response {
-    Error::not_found().into_response()
-}
-
-async fn method_not_allowed(_req: Request, _state: AppState) -> Response {
-    Error::from_status(axum::http::StatusCode::METHOD_NOT_ALLOWED).into_response()
 }
 
 impl App {
@@ -128,9 +122,13 @@ impl App {
     {
         let location = std::panic::Location::caller();
         let path = path.into();
-        let Some(methods) = Methods::from_method(&method) else {
-            self.problems.push(format!(
-                "`{method}` on `{path}` is not a method kiln can route"
+        let here = format!("{}:{}", location.file(), location.line());
+        let Some(methods) = methods_of(&method) else {
+            self.problems.push(Problem::new(
+                ProblemKind::BadMethod,
+                format!("{method} {path}"),
+                Some(here),
+                format!("`{method}` on `{path}` is not a method kiln can route"),
             ));
             return self;
         };
@@ -138,7 +136,7 @@ impl App {
             Cow::Borrowed("/"),
             RouteDef {
                 name: Cow::Borrowed(std::any::type_name::<H>()),
-                location: Cow::Owned(format!("{}:{}", location.file(), location.line())),
+                location: Cow::Owned(here),
                 methods,
                 path,
                 positional: false,
@@ -160,11 +158,13 @@ impl App {
     pub fn manage<T: Send + Sync + 'static>(mut self, value: T) -> App {
         if !self.state.insert(value) {
             let location = std::panic::Location::caller();
-            self.problems.push(format!(
-                "`{}` is managed twice (the second time at {}:{})",
-                std::any::type_name::<T>(),
-                location.file(),
-                location.line()
+            let here = format!("{}:{}", location.file(), location.line());
+            let name = std::any::type_name::<T>();
+            self.problems.push(Problem::new(
+                ProblemKind::ManagedTwice,
+                name,
+                Some(here.clone()),
+                format!("`{name}` is managed twice (the second time at {here})"),
             ));
         }
         self
@@ -261,36 +261,51 @@ impl App {
             config: _,
         } = self;
         let registry = Registry { state: &state };
+        let bad_path = |subject: String, location: Option<String>, message: String| {
+            Problem::new(ProblemKind::BadPath, subject, location, message)
+        };
         let mut entries = Vec::with_capacity(routes.len());
         for (prefix, def) in routes {
-            let prefix_path = match ParsedPath::parse(&prefix) {
+            let prefix_path = match RoutePath::parse_as(&prefix, Syntax::Runtime) {
                 Ok(p) if p.is_static() => p,
                 Ok(_) => {
-                    problems.push(format!("mount prefix `{prefix}` must not have parameters"));
+                    problems.push(bad_path(
+                        prefix.to_string(),
+                        None,
+                        format!("mount prefix `{prefix}` must not have parameters"),
+                    ));
                     continue;
                 }
                 Err(e) => {
-                    problems.push(format!("mount prefix: {e}"));
+                    problems.push(bad_path(
+                        prefix.to_string(),
+                        None,
+                        format!("mount prefix: {e}"),
+                    ));
                     continue;
                 }
             };
-            let path = match ParsedPath::parse(&def.path) {
+            let path = match RoutePath::parse_as(&def.path, Syntax::Runtime) {
                 Ok(p) => p,
                 Err(e) => {
-                    problems.push(format!("`{}` ({}): {e}", def.name, def.location));
+                    problems.push(bad_path(
+                        def.path.to_string(),
+                        Some(def.location.to_string()),
+                        format!("`{}` ({}): {e}", def.name, def.location),
+                    ));
                     continue;
                 }
             };
-            for problem in def.checks.run(&registry) {
-                problems.push(format!(
-                    "handler `{}` ({}): {problem}",
-                    def.name, def.location
-                ));
-            }
+            problems.extend(def.checks.run(&registry, &def.name, &def.location));
             if def.methods.is_empty() {
-                problems.push(format!(
-                    "handler `{}` ({}) answers no method",
-                    def.name, def.location
+                problems.push(Problem::new(
+                    ProblemKind::BadMethod,
+                    def.name.to_string(),
+                    Some(def.location.to_string()),
+                    format!(
+                        "handler `{}` ({}) answers no method",
+                        def.name, def.location
+                    ),
                 ));
                 continue;
             }
@@ -301,13 +316,20 @@ impl App {
         }
         let mut static_prefixes = Vec::new();
         for files in &statics {
-            match ParsedPath::parse(&files.prefix) {
+            let subject = files.prefix.clone();
+            match RoutePath::parse_as(&files.prefix, Syntax::Runtime) {
                 Ok(p) if p.is_static() => static_prefixes.push(p),
-                Ok(_) => problems.push(format!(
-                    "static files prefix `{}` must not have parameters",
-                    files.prefix
+                Ok(_) => problems.push(bad_path(
+                    subject,
+                    None,
+                    format!(
+                        "static files prefix `{}` must not have parameters",
+                        files.prefix
+                    ),
                 )),
-                Err(e) => problems.push(format!("static files prefix: {e}")),
+                Err(e) => {
+                    problems.push(bad_path(subject, None, format!("static files prefix: {e}")))
+                }
             }
         }
         let router = match table::build(entries, &static_prefixes) {
@@ -328,12 +350,22 @@ impl App {
             return Err(Error::launch(problems));
         };
 
-        let catchers = (!catchers.is_empty()).then(|| Arc::new(catchers));
+        // kiln's own settings: one `Runtime`, shared by every handler's future, the
+        // static files and the panic guard.
+        let runtime = Arc::new(Runtime {
+            catchers: (!catchers.is_empty()).then_some(catchers),
+            body_limit,
+        });
         let mut services = Vec::new();
         for (files, prefix) in statics.iter().zip(&static_prefixes) {
-            match files.service(catchers.clone(), prefix.segs.is_empty()) {
-                Ok(service) => services.push((prefix.display(), service)),
-                Err(e) => problems.push(e),
+            match files.service(runtime.clone(), prefix.segments.is_empty()) {
+                Ok(service) => services.push((prefix.path_string(), service)),
+                Err(e) => problems.push(Problem::new(
+                    ProblemKind::StaticFiles,
+                    files.prefix.clone(),
+                    None,
+                    e,
+                )),
             }
         }
         if !problems.is_empty() {
@@ -342,7 +374,7 @@ impl App {
 
         // Panics and catchers are handled inside each handler's future (kiln's own and
         // `App::route`'s alike), so that no tower layer boxes anything per request.
-        let mut router = router.method_not_allowed_fallback(Endpoint(method_not_allowed));
+        let mut router = router;
         let mut root_files = None;
         for (prefix, service) in services {
             if prefix == "/" {
@@ -351,12 +383,8 @@ impl App {
                 router = router.nest_service(&prefix, service);
             }
         }
-        router = match root_files {
-            // Files at the root answer whatever no route does.
-            Some(service) => router.fallback_service(service),
-            None => router.fallback(Endpoint(not_found)),
-        };
-        let mut router = router.with_state(AppState::new(state, catchers.clone(), body_limit));
+        let router = table::with_fallbacks(router, root_files);
+        let mut router = router.with_state(AppState::new(state.finish(), runtime.clone()));
         if body_limit != DEFAULT_BODY_LIMIT {
             router = router.layer(axum::extract::DefaultBodyLimit::max(body_limit));
         }
@@ -368,7 +396,8 @@ impl App {
         }
         // Panics in the user's layers are 500s too, and errors kiln's built-in layers
         // produce reach the catchers.
-        Ok(router.layer(PanicGuardLayer::new(catchers)))
+        let guard = PanicGuardLayer::new(runtime.catchers.is_some().then_some(runtime));
+        Ok(router.layer(guard))
     }
 
     /// Binds `addr` (use port 0 for any free port), ready to serve.
@@ -390,7 +419,12 @@ impl App {
         let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_string());
         let port = match std::env::var("PORT") {
             Ok(p) => p.parse::<u16>().map_err(|_| {
-                Error::launch(vec![format!("PORT must be a port number, not `{p}`")])
+                Error::launch(Problem::new(
+                    ProblemKind::Address,
+                    "PORT",
+                    None,
+                    format!("PORT must be a port number, not `{p}`"),
+                ))
             })?,
             Err(_) => 8000,
         };
@@ -403,9 +437,12 @@ impl App {
             {
                 Some(a) => a,
                 None => {
-                    return Err(Error::launch(vec![format!(
-                        "HOST `{host}` is not an address"
-                    )]));
+                    return Err(Error::launch(Problem::new(
+                        ProblemKind::Address,
+                        "HOST",
+                        None,
+                        format!("HOST `{host}` is not an address"),
+                    )));
                 }
             },
         };

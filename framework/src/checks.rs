@@ -2,7 +2,9 @@
 //! emit: a collision panics during constant evaluation, which is a compile error.
 
 use crate::catcher::CatcherInfo;
-use crate::routing::{METHOD_NAMES, Methods, RouteInfo, collides, router_conflict};
+use kiln_route::{METHODS, Methods, collides, router_conflict};
+
+use crate::routing::RouteInfo;
 
 /// A message built in `const` context (no allocation there), up to 1 KiB.
 #[doc(hidden)]
@@ -55,12 +57,12 @@ impl ConstMessage {
     const fn push_methods(self, m: Methods) -> ConstMessage {
         let mut out = self;
         let (mut i, mut first) = (0, true);
-        while i < METHOD_NAMES.len() {
-            if m.intersects(METHOD_NAMES[i].0) {
+        while i < METHODS.len() {
+            if m.intersects(METHODS[i].set) {
                 if !first {
                     out = out.push(",");
                 }
-                out = out.push(METHOD_NAMES[i].1);
+                out = out.push(METHODS[i].name);
                 first = false;
             }
             i += 1;
@@ -88,19 +90,6 @@ impl ConstMessage {
     }
 }
 
-const fn intersection(a: Methods, b: Methods) -> Methods {
-    let mut out = Methods::NONE;
-    let mut i = 0;
-    while i < METHOD_NAMES.len() {
-        let m = METHOD_NAMES[i].0;
-        if a.intersects(m) && b.intersects(m) {
-            out = out.union(m);
-        }
-        i += 1;
-    }
-    out
-}
-
 /// Fails compilation if a route of `later` collides with a route of `earlier`.
 #[doc(hidden)]
 pub const fn assert_no_collision(earlier: &[&[RouteInfo]], later: &[RouteInfo]) {
@@ -112,7 +101,7 @@ pub const fn assert_no_collision(earlier: &[&[RouteInfo]], later: &[RouteInfo]) 
             let mut j = 0;
             while j < later.len() {
                 let b = &later[j];
-                if router_conflict(a.path, b.path) {
+                if router_conflict(&a.shape, &b.shape) {
                     let msg = ConstMessage::new()
                         .push("routes ")
                         .push_site(a.name, a.file, a.line)
@@ -127,14 +116,14 @@ pub const fn assert_no_collision(earlier: &[&[RouteInfo]], later: &[RouteInfo]) 
                         );
                     panic!("{}", msg.as_str());
                 }
-                if collides(a.methods, a.path, b.methods, b.path) {
+                if collides(a.methods, &a.shape, b.methods, &b.shape) {
                     let msg = ConstMessage::new()
                         .push("routes ")
                         .push_site(a.name, a.file, a.line)
                         .push(" and ")
                         .push_site(b.name, b.file, b.line)
                         .push(" both answer ")
-                        .push_methods(intersection(a.methods, b.methods))
+                        .push_methods(a.methods.intersection(b.methods))
                         .push(" ")
                         .push(b.path);
                     panic!("{}", msg.as_str());
@@ -197,6 +186,10 @@ mod tests {
             name: "a",
             methods: Methods::GET,
             path: "/book/<id>",
+            shape: kiln_route::Shape {
+                parts: &[kiln_route::Part::Static("book"), kiln_route::Part::Param],
+                trailing_slash: false,
+            },
             query: &[],
             module: "m",
             file: "x.rs",
@@ -206,6 +199,10 @@ mod tests {
             name: "b",
             methods: Methods::GET.union(Methods::PUT),
             path: "/book/<name>",
+            shape: kiln_route::Shape {
+                parts: &[kiln_route::Part::Static("book"), kiln_route::Part::Param],
+                trailing_slash: false,
+            },
             query: &[],
             module: "m",
             file: "y.rs",

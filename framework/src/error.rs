@@ -1,7 +1,6 @@
 //! kiln's error type: an HTTP status, a message for the client (4xx only) and,
 //! for logs, the error that caused it.
 
-use std::any::Any;
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
@@ -9,6 +8,8 @@ use std::fmt;
 use axum::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+use crate::launch::LaunchError;
 
 /// `Result` with [`kiln::Error`](Error) as the default error: the return type of
 /// fallible handlers and of `main`.
@@ -77,7 +78,7 @@ impl Error {
         Error::build(status, None, Some(Box::new(source)))
     }
 
-    fn build(
+    pub(crate) fn build(
         status: StatusCode,
         message: Option<Cow<'static, str>>,
         source: Option<Box<dyn StdError + Send + Sync>>,
@@ -99,16 +100,12 @@ impl Error {
     }
 
     /// The app can't start, for these reasons.
-    pub(crate) fn launch(problems: Vec<String>) -> Error {
-        let mut message = String::from("the app can't start:");
-        for p in &problems {
-            message.push_str("\n  - ");
-            message.push_str(p);
-        }
+    pub(crate) fn launch(problems: impl Into<LaunchError>) -> Error {
+        let launch: LaunchError = problems.into();
         let mut err = Error::build(
             StatusCode::INTERNAL_SERVER_ERROR,
-            Some(Cow::Owned(message)),
             None,
+            Some(Box::new(launch)),
         );
         err.inner.launch = true;
         err
@@ -117,6 +114,14 @@ impl Error {
     /// Whether this error stopped the app from starting (rather than answering a request).
     pub fn is_launch_error(&self) -> bool {
         self.inner.launch
+    }
+
+    /// Why the app can't start, if that is what this error says: every problem, typed.
+    pub fn launch_error(&self) -> Option<&LaunchError> {
+        if !self.inner.launch {
+            return None;
+        }
+        self.inner.source.as_deref()?.downcast_ref::<LaunchError>()
     }
 
     /// Adds a header to the response, such as `Retry-After` on a 503.
@@ -159,43 +164,10 @@ impl Error {
     }
 }
 
-/// Maps well-known error types to their proper status; everything else is a 500.
-fn classify(err: &(dyn Any + Send + Sync)) -> Option<(StatusCode, Option<String>)> {
-    use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
-    if let Some(e) = err.downcast_ref::<JsonRejection>() {
-        return Some((e.status(), Some(e.body_text())));
-    }
-    if let Some(e) = err.downcast_ref::<FormRejection>() {
-        return Some((e.status(), Some(e.body_text())));
-    }
-    if let Some(e) = err.downcast_ref::<QueryRejection>() {
-        return Some((e.status(), Some(e.body_text())));
-    }
-    if let Some(e) = err.downcast_ref::<PathRejection>() {
-        return Some((e.status(), Some(e.body_text())));
-    }
-    crate::error_hooks::classify(err)
-}
-
-impl<E: StdError + Send + Sync + 'static> From<E> for Error {
-    fn from(err: E) -> Error {
-        let (status, message) = classify(&err).unwrap_or((StatusCode::INTERNAL_SERVER_ERROR, None));
-        let retry = crate::error_hooks::retry_after(&err);
-        let error = Error::build(status, message.map(Cow::Owned), Some(Box::new(err)));
-        match retry {
-            // A busy database or an exhausted pool: tell the client when to come back.
-            Some(seconds) => {
-                error.with_header(axum::http::header::RETRY_AFTER, seconds.to_string())
-            }
-            None => error,
-        }
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.inner.launch {
-            return f.write_str(self.inner.message.as_deref().unwrap_or_default());
+        if let Some(launch) = self.launch_error() {
+            return fmt::Display::fmt(launch, f);
         }
         write!(f, "{}", self.inner.status)?;
         if let Some(m) = &self.inner.message {
@@ -255,14 +227,6 @@ pub(crate) fn is_marked(res: &Response) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn std_errors_become_500_without_leaking() {
-        let err: Error = "x".parse::<i64>().unwrap_err().into();
-        assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(err.public_text(), "Internal Server Error");
-        assert!(err.to_string().contains("invalid digit"));
-    }
 
     #[test]
     fn client_errors_carry_their_message() {

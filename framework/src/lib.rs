@@ -34,22 +34,59 @@
 //!   [`macro@middleware`] function, or a built-in; [`App::layer`] for any tower layer.
 //! - Tests: [`TestClient`], in process, no socket.
 
-pub mod app;
-pub mod catcher;
+//! ## Where things live
+//!
+//! A map of the crate, for finding each piece by its name:
+//!
+//! | what | where |
+//! |---|---|
+//! | the route grammar (`/book/<id>/<rest..>?<q>`), the method table, the collision rule | the `kiln-route` crate (`framework/route/`), shared with the macros |
+//! | routes as `routes!` collects them, `Routes`, `RouteInfo` | `routing/mod.rs` |
+//! | building the axum router: collisions at start-up, the 404 and the 405 (`Allow`) answers | `routing/table.rs` |
+//! | the compile-time collision check of `routes!` and `catchers!` (`const` evaluation) | `checks.rs` |
+//! | the request pipeline: body limit, panic guard, catcher dispatch, kiln's runtime settings | `pipeline/` (`body_limit.rs`, `guard.rs`, `runtime.rs`) |
+//! | catcher types and the table of catchers by status | `catcher/` |
+//! | the user's managed state and `State<T>` | `state.rs` |
+//! | start-up checks of handler arguments (`Sentinel`) | `sentinel.rs` |
+//! | typed start-up problems (`LaunchError`, `Problem`) | `launch.rs` |
+//! | `kiln::Error`; how other errors convert into it with `?` | `error.rs`; `convert.rs` |
+//! | how handler arguments are read (path, query, extractors) | `extract.rs` |
+//! | responses (`Json`, `Html`, `Text`, `Redirect`), pages, reverse routes | `response.rs`, `page.rs`, `uri.rs` |
+//! | static files, middleware, the server, the test client | `static_files.rs`, `middleware.rs`, `server.rs`, `testing.rs` |
+//! | the ORM: tables, SQL generation, queries, transactions | `orm/` (`table.rs` writes the SQL, `query.rs` the typed queries) |
+//! | the ORM's web glue: `Db`, `App::database`, the HTTP status of ORM errors | `db.rs` |
+//!
+//! Generated code names everything through `kiln::__private`, the one door for it;
+//! nothing else there is public API.
+//!
+//! ## Features
+//!
+//! `sqlite` and `postgres` (both on by default) build the ORM over sqlx with those
+//! drivers; the URL given to [`orm::Database::connect`] picks one. With
+//! `default-features = false` kiln is the web layer alone, with no sqlx in its tree.
+//! `chrono` and `json` add column types.
+
+mod app;
+mod catcher;
 mod checks;
-pub mod error;
-mod error_hooks;
-pub mod extract;
+mod convert;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod db;
+mod error;
+mod extract;
+mod launch;
 pub mod middleware;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod orm;
-pub mod page;
-pub mod response;
-pub mod routing;
-pub mod sentinel;
-pub mod server;
-pub mod state;
+mod page;
+mod pipeline;
+mod response;
+mod routing;
+mod sentinel;
+mod server;
+mod state;
 pub mod static_files;
-pub mod testing;
+mod testing;
 mod uri;
 
 pub use app::App;
@@ -59,17 +96,21 @@ pub use kiln_macros::{
     catch, catchers, delete, get, head, middleware, options, page, patch, post, put, resource,
     route, routes,
 };
+pub use launch::{LaunchError, Problem, ProblemKind};
+pub use page::Template;
+pub use pipeline::AppState;
 pub use response::{Html, Json, Redirect, Text};
 pub use routing::{Methods, Routes};
 pub use sentinel::{Registry, Sentinel};
 pub use server::Server;
-pub use state::{AppState, State};
+pub use state::{Managed, State};
 pub use testing::{TestClient, TestRequest, TestResponse};
 pub use uri::UriArg;
 
 /// askama, which `#[page]` templates compile with.
 pub use askama;
 pub use axum;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sqlx;
 pub use tower_http;
 
@@ -86,6 +127,7 @@ macro_rules! relative {
 /// Everything a kiln application uses: `use kiln::prelude::*;`.
 pub mod prelude {
     pub use crate::middleware::Middleware;
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub use crate::orm::{Database, Db, ForeignKey, Id, Table};
     pub use crate::page::Template;
     pub use crate::{
@@ -108,16 +150,18 @@ pub mod __private {
         query_values,
     };
     pub use crate::middleware::{middleware_next, middleware_request};
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub use crate::orm::__private as orm;
     pub use crate::page::render_page;
-    pub use crate::routing::{Endpoint, Methods, RouteInfo, Routes};
+    pub use crate::pipeline::{AppState, Endpoint};
+    pub use crate::routing::{Methods, RouteInfo, Routes, push_route};
     pub use crate::sentinel::{Checks, Probe, ProbeBody, ProbeNone, ProbeSentinel};
-    pub use crate::state::AppState;
     pub use crate::uri::UriArg;
     pub use axum::extract::Request;
     pub use axum::middleware::Next;
     pub use axum::response::{IntoResponse, Response};
     pub use futures_util::future::BoxFuture;
+    pub use kiln_route::{Part, Shape};
     pub use std::borrow::Cow;
     pub use std::boxed::Box;
     pub use std::option::Option::{self, None, Some};
@@ -129,5 +173,14 @@ pub mod __private {
     /// Checks, at the user's return type, that a handler's result is a response.
     pub fn into_response<R: IntoResponse>(r: R) -> Response {
         r.into_response()
+    }
+
+    /// A catcher made by `#[catch]`.
+    pub fn catcher(
+        info: &'static CatcherInfo,
+        needs_headers: bool,
+        handler: fn(CatchRequest) -> BoxFuture<'static, Response>,
+    ) -> Catcher {
+        Catcher::new(info, needs_headers, handler)
     }
 }

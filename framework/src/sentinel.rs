@@ -5,7 +5,8 @@
 use std::any::TypeId;
 use std::marker::PhantomData;
 
-use crate::state::StateBuilder;
+use crate::launch::{Problem, ProblemKind};
+use crate::state::{State, StateBuilder};
 
 /// What the app being built provides, for [`Sentinel`]s to inspect.
 pub struct Registry<'a> {
@@ -29,7 +30,7 @@ pub trait Sentinel {
 }
 
 /// A start-up check for one argument.
-pub type SentinelFn = fn(&Registry<'_>) -> Result<(), String>;
+pub(crate) type SentinelFn = fn(&Registry<'_>) -> Result<(), String>;
 
 /// The start-up checks of one route, filled by generated code.
 #[derive(Default)]
@@ -41,8 +42,11 @@ pub struct Checks {
 impl Checks {
     /// Records an extractor argument of type `T`: whether it reads the body, and its
     /// sentinel if it has one. Used by generated code.
-    #[doc(hidden)]
-    pub fn __arg<T>(&mut self, body: bool, sentinel: Option<SentinelFn>) {
+    pub fn arg<T>(
+        &mut self,
+        body: bool,
+        sentinel: Option<SentinelFn>,
+    ) {
         let name = std::any::type_name::<T>();
         if body {
             self.bodies.push(name);
@@ -52,17 +56,30 @@ impl Checks {
         }
     }
 
-    /// Runs the checks, returning every problem found.
-    pub(crate) fn run(&self, registry: &Registry<'_>) -> Vec<String> {
-        let mut problems: Vec<String> = self
+    /// Runs the checks of the handler `name` (defined at `location`), returning every
+    /// problem found.
+    pub(crate) fn run(&self, registry: &Registry<'_>, name: &str, location: &str) -> Vec<Problem> {
+        let problem = |kind, message: String| {
+            Problem::new(
+                kind,
+                name,
+                Some(location.to_string()),
+                format!("handler `{name}` ({location}): {message}"),
+            )
+        };
+        let mut problems: Vec<Problem> = self
             .sentinels
             .iter()
             .filter_map(|(_, check)| check(registry).err())
+            .map(|message| problem(ProblemKind::Missing, message))
             .collect();
         if self.bodies.len() > 1 {
-            problems.push(format!(
-                "more than one argument reads the request body ({}); only one can",
-                self.bodies.join(", ")
+            problems.push(problem(
+                ProblemKind::TwoBodies,
+                format!(
+                    "more than one argument reads the request body ({}); only one can",
+                    self.bodies.join(", ")
+                ),
             ));
         }
         problems
@@ -104,7 +121,7 @@ pub trait ProbeBody {
     fn __kiln_body(&self) -> bool;
 }
 
-impl<T: axum::extract::FromRequest<crate::state::AppState>> ProbeBody for Probe<T> {
+impl<T: axum::extract::FromRequest<crate::pipeline::AppState>> ProbeBody for Probe<T> {
     fn __kiln_body(&self) -> bool {
         true
     }
@@ -123,3 +140,16 @@ pub trait ProbeNone {
 }
 
 impl<T> ProbeNone for &Probe<T> {}
+
+impl<T: Send + Sync + 'static> Sentinel for State<T> {
+    fn check(registry: &Registry<'_>) -> Result<(), String> {
+        if registry.manages::<T>() {
+            Ok(())
+        } else {
+            let name = std::any::type_name::<T>();
+            Err(format!(
+                "it takes `State<{name}>` but no `{name}` is managed; add `.manage(..)` with one"
+            ))
+        }
+    }
+}

@@ -15,6 +15,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::error::{Error, Result};
+use crate::launch::{Problem, ProblemKind};
 
 /// Connection settings for [`Server`].
 #[derive(Debug, Clone)]
@@ -57,10 +58,10 @@ impl Server {
     ) -> Result<Server> {
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|e| Error::launch(vec![format!("can't listen: {e}")]))?;
+            .map_err(|e| Error::launch(listen_problem(&e)))?;
         let local_addr = listener
             .local_addr()
-            .map_err(|e| Error::launch(vec![format!("can't listen: {e}")]))?;
+            .map_err(|e| Error::launch(listen_problem(&e)))?;
         Ok(Server {
             listener,
             router,
@@ -198,4 +199,14 @@ pub(crate) fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(colour)
         .try_init();
+}
+
+/// Why the server can't listen, as a start-up problem.
+fn listen_problem(e: &std::io::Error) -> Problem {
+    Problem::new(
+        ProblemKind::Address,
+        "listener",
+        None,
+        format!("can't listen: {e}"),
+    )
 }

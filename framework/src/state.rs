@@ -1,5 +1,5 @@
 //! Managed state: values given to [`App::manage`](crate::App::manage), read by
-//! handlers through [`State<T>`](crate::State).
+//! handlers through [`State<T>`](crate::State). Only the user's values live here.
 
 use std::any::{Any, TypeId};
 use std::fmt;
@@ -10,9 +10,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
-use crate::catcher::CatcherTable;
 use crate::error::Error;
-use crate::sentinel::{Registry, Sentinel};
 
 struct Entry {
     id: TypeId,
@@ -20,61 +18,31 @@ struct Entry {
     value: Arc<dyn Any + Send + Sync>,
 }
 
-/// Every value the app manages, keyed by type. Cloning is one reference-count bump.
-///
-/// This is the state type of the router kiln builds; handlers added with
-/// [`App::route`](crate::App::route) see it as their axum state.
+/// The values the app manages, keyed by type: only what the user gave to
+/// [`App::manage`](crate::App::manage) (kiln keeps its own settings elsewhere).
+/// Cloning is one reference-count bump.
 #[derive(Clone, Default)]
-pub struct AppState(Arc<Inner>);
+pub struct Managed(Arc<[Entry]>);
 
-#[derive(Default)]
-struct Inner {
-    entries: Vec<Entry>,
-    catchers: Option<Arc<CatcherTable>>,
-    body_limit: usize,
-}
-
-impl AppState {
-    pub(crate) fn new(
-        entries: StateBuilder,
-        catchers: Option<Arc<CatcherTable>>,
-        body_limit: usize,
-    ) -> AppState {
-        AppState(Arc::new(Inner {
-            entries: entries.entries,
-            catchers,
-            body_limit,
-        }))
-    }
-
-    /// The largest request body handlers accept, in bytes.
-    pub(crate) fn body_limit(&self) -> usize {
-        self.0.body_limit
-    }
-
-    /// The catchers in effect, if any.
-    pub(crate) fn catchers(&self) -> Option<&Arc<CatcherTable>> {
-        self.0.catchers.as_ref()
-    }
-
+impl Managed {
     /// The managed value of type `T`, if there is one.
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         let id = TypeId::of::<T>();
-        let entry = self.0.entries.iter().find(|e| e.id == id)?;
+        let entry = self.0.iter().find(|e| e.id == id)?;
         entry.value.clone().downcast::<T>().ok()
     }
 
     /// Whether a value of type `T` is managed.
     pub fn contains<T: 'static>(&self) -> bool {
         let id = TypeId::of::<T>();
-        self.0.entries.iter().any(|e| e.id == id)
+        self.0.iter().any(|e| e.id == id)
     }
 }
 
-impl fmt::Debug for AppState {
+impl fmt::Debug for Managed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
-            .entries(self.0.entries.iter().map(|e| e.name))
+            .entries(self.0.iter().map(|e| e.name))
             .finish()
     }
 }
@@ -101,6 +69,11 @@ impl StateBuilder {
 
     pub(crate) fn contains_id(&self, id: TypeId) -> bool {
         self.entries.iter().any(|e| e.id == id)
+    }
+
+    /// The values collected, ready to share.
+    pub(crate) fn finish(self) -> Managed {
+        Managed(self.entries.into())
     }
 }
 
@@ -161,31 +134,18 @@ impl<T, S> FromRequestParts<S> for State<T>
 where
     T: Send + Sync + 'static,
     S: Send + Sync,
-    AppState: FromRef<S>,
+    Managed: FromRef<S>,
 {
     type Rejection = Response;
 
     async fn from_request_parts(_parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        match AppState::from_ref(state).get::<T>() {
+        match Managed::from_ref(state).get::<T>() {
             Some(value) => Ok(State(value)),
             None => Err(Error::internal(format!(
                 "State<{}> was asked for but never managed; add `.manage(..)` to the App",
                 std::any::type_name::<T>()
             ))
             .into_response()),
-        }
-    }
-}
-
-impl<T: Send + Sync + 'static> Sentinel for State<T> {
-    fn check(registry: &Registry<'_>) -> Result<(), String> {
-        if registry.manages::<T>() {
-            Ok(())
-        } else {
-            let name = std::any::type_name::<T>();
-            Err(format!(
-                "it takes `State<{name}>` but no `{name}` is managed; add `.manage(..)` with one"
-            ))
         }
     }
 }

@@ -20,8 +20,9 @@ use tower::{Service, ServiceExt};
 use tower_http::services::ServeDir;
 use tower_http::services::fs::{Backend, TokioBackend, TokioFile};
 
-use crate::catcher::{CatchFuture, CatcherTable};
 use crate::error::Error;
+use crate::pipeline::guard::CatchFuture;
+use crate::pipeline::runtime::Runtime;
 
 /// A folder served under a URL prefix, for [`App::serve_files`](crate::App::serve_files).
 ///
@@ -69,7 +70,7 @@ impl StaticFiles {
     /// The service for this folder, or why it can't be served.
     pub(crate) fn service(
         &self,
-        catchers: Option<Arc<CatcherTable>>,
+        runtime: Arc<Runtime>,
         at_root: bool,
     ) -> Result<StaticService, String> {
         let root = std::fs::canonicalize(&self.dir).map_err(|e| {
@@ -104,7 +105,7 @@ impl StaticFiles {
         Ok(StaticService {
             dir,
             cache_control,
-            catchers,
+            catchers: runtime.catchers.is_some().then_some(runtime),
             at_root,
         })
     }
@@ -174,7 +175,7 @@ impl Backend for Contained {
 pub(crate) struct StaticService {
     dir: ServeDir<tower_http::services::fs::DefaultServeDirFallback, Contained>,
     cache_control: HeaderValue,
-    catchers: Option<Arc<CatcherTable>>,
+    catchers: Option<Arc<Runtime>>,
     /// Served at `/` as the fallback: other methods are then just "no such route".
     at_root: bool,
 }

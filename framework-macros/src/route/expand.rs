@@ -7,7 +7,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Type, Visibility};
 
-use super::path::{RoutePath, Segment};
+use kiln_route::{RoutePath, Segment};
+
+use super::parse::method_constant;
 use super::{ArgKind, Handler, HttpMethod, Route};
 
 /// The whole expansion for a route attribute, after the user's function.
@@ -24,7 +26,7 @@ pub(crate) fn route(route: &Route, vis: &Visibility) -> TokenStream {
         0,
         name.span(),
     );
-    let methods: Vec<&str> = route.methods.iter().map(|m| m.name()).collect();
+    let methods: Vec<&str> = route.methods.iter().map(|m| m.name).collect();
     let doc = format!(
         "Route of the handler `{name}`: `{} {}`. `{name}::uri(..)` builds its path.",
         methods.join(","),
@@ -58,7 +60,7 @@ pub(crate) fn push(call: &Ident, checks: &Ident, index: usize, span: Span) -> To
     // Spanned at the handler's name: a non-`Send` future is reported there.
     let endpoint = quote_spanned!(span=> ::kiln::__private::Endpoint(Self::#call));
     quote! {
-        __routes.__push(&Self::__KILN_ROUTES[#index], #endpoint, Self::#checks);
+        ::kiln::__private::push_route(__routes, &Self::__KILN_ROUTES[#index], #endpoint, Self::#checks);
     }
 }
 
@@ -71,8 +73,15 @@ pub(crate) fn route_info(
 ) -> TokenStream {
     let mut methods_expr = quote!(::kiln::__private::Methods::NONE);
     for m in methods {
+        let m = method_constant(m);
         methods_expr = quote!(#methods_expr.union(#m));
     }
+    let parts = path.segments.iter().map(|s| match s {
+        Segment::Static(text) => quote!(::kiln::__private::Part::Static(#text)),
+        Segment::Param(_) => quote!(::kiln::__private::Part::Param),
+        Segment::Tail(_) => quote!(::kiln::__private::Part::Tail),
+    });
+    let trailing_slash = path.trailing_slash;
     let path_string = path.path_string();
     let query = &path.query;
     let line = quote_spanned!(span=> ::core::line!());
@@ -81,6 +90,10 @@ pub(crate) fn route_info(
             name: #display,
             methods: #methods_expr,
             path: #path_string,
+            shape: ::kiln::__private::Shape {
+                parts: &[#(#parts),*],
+                trailing_slash: #trailing_slash,
+            },
             query: &[#(#query),*],
             module: ::core::module_path!(),
             file: ::core::file!(),
@@ -305,7 +318,7 @@ pub(crate) fn checks_fn(fn_name: &Ident, h: &Handler) -> TokenStream {
         .map(|a| {
             let ty = &a.ty;
             quote_spanned! {ty.span()=>
-                __c.__arg::<#ty>(
+                __c.arg::<#ty>(
                     (&::kiln::__private::Probe::<#ty>::new()).__kiln_body(),
                     (&::kiln::__private::Probe::<#ty>::new()).__kiln_sentinel(),
                 );

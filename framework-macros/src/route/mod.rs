@@ -7,14 +7,13 @@
 
 pub(crate) mod expand;
 pub(crate) mod parse;
-pub(crate) mod path;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Ident, LitStr, Type};
 
+use kiln_route::RoutePath;
 pub(crate) use parse::HttpMethod;
-use path::RoutePath;
 
 /// A route attribute and its handler, checked.
 pub(crate) struct Route {

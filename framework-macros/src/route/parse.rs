@@ -1,66 +1,22 @@
 //! Reading a route attribute and its handler into the [`Route`] model.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::quote;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Ident, LitStr, Pat, PathArguments, Signature, Token, Type};
 
-use super::path::{RoutePath, Segment};
 use super::{Arg, ArgKind, Handler, Route};
+use kiln_route::{METHODS, MethodDef, RoutePath, Segment};
 
-/// An HTTP method a route can answer.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum HttpMethod {
-    Get,
-    Head,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Options,
-    Trace,
-}
+/// A method a route answers: a row of kiln-route's one method table.
+pub(crate) type HttpMethod = &'static MethodDef;
 
-impl HttpMethod {
-    pub(crate) const ALL: [HttpMethod; 8] = [
-        HttpMethod::Get,
-        HttpMethod::Head,
-        HttpMethod::Post,
-        HttpMethod::Put,
-        HttpMethod::Patch,
-        HttpMethod::Delete,
-        HttpMethod::Options,
-        HttpMethod::Trace,
-    ];
-
-    /// `GET`, `POST`, ...
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Head => "HEAD",
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Patch => "PATCH",
-            HttpMethod::Delete => "DELETE",
-            HttpMethod::Options => "OPTIONS",
-            HttpMethod::Trace => "TRACE",
-        }
-    }
-
-    /// The method a `#[resource]` method of this name handles: `get` → GET.
-    pub(crate) fn from_fn_name(name: &str) -> Option<HttpMethod> {
-        HttpMethod::ALL
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(name) && name == name.to_lowercase())
-    }
-
-    /// The `::kiln::__private::Methods` constant for this method.
-    pub(crate) fn constant(self) -> TokenStream {
-        let ident = Ident::new(self.name(), Span::call_site());
-        quote!(::kiln::__private::Methods::#ident)
-    }
+/// The `::kiln::__private::Methods` constant for `method`.
+pub(crate) fn method_constant(method: HttpMethod) -> TokenStream {
+    let ident = Ident::new(method.name, Span::call_site());
+    quote!(::kiln::__private::Methods::#ident)
 }
 
 /// `"/path"` and, for `#[route]`, `methods = [GET, POST]`.
@@ -169,8 +125,8 @@ pub(crate) fn route(
                 span,
                 format!(
                     "`#[{}]` answers {} only; use `#[route(..)]` to list methods",
-                    m.name().to_lowercase(),
-                    m.name()
+                    m.name.to_lowercase(),
+                    m.name
                 ),
             ));
             vec![m]
@@ -224,20 +180,24 @@ fn method_list(span: Span, list: Vec<(Ident, Span)>, errors: &mut Errors) -> Vec
     let mut out = Vec::new();
     for (ident, span) in list {
         let name = ident.to_string();
-        match HttpMethod::ALL.into_iter().find(|m| m.name() == name) {
-            Some(m) if out.contains(&m) => {
+        match MethodDef::named(&name) {
+            Some(m) if out.iter().any(|o: &HttpMethod| o.name == m.name) => {
                 errors.push(syn::Error::new(span, format!("`{name}` is listed twice")))
             }
             Some(m) => out.push(m),
             None => {
-                let hint = HttpMethod::ALL
-                    .into_iter()
-                    .find(|m| m.name().eq_ignore_ascii_case(&name))
-                    .map(|m| format!("; did you mean `{}`?", m.name()))
+                let hint = METHODS
+                    .iter()
+                    .find(|m| m.name.eq_ignore_ascii_case(&name))
+                    .map(|m| format!("; did you mean `{}`?", m.name))
                     .unwrap_or_default();
+                let all: Vec<&str> = METHODS.iter().map(|m| m.name).collect();
                 errors.push(syn::Error::new(
                     span,
-                    format!("unknown HTTP method `{name}`; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE{hint}"),
+                    format!(
+                        "unknown HTTP method `{name}`; expected one of {}{hint}",
+                        all.join(", ")
+                    ),
                 ));
             }
         }
@@ -406,10 +366,4 @@ pub(crate) fn handler(
         args,
         ret_span,
     })
-}
-
-impl ToTokens for HttpMethod {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        tokens.extend(self.constant());
-    }
 }

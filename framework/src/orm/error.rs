@@ -1,10 +1,7 @@
-//! The ORM's error type: one enum a caller can match, each variant with its HTTP status.
+//! The ORM's error type: one enum a caller can match. (What each variant answers over
+//! HTTP is the web glue's business: `crate::db`.)
 
 use std::fmt;
-
-use axum::http::StatusCode;
-use axum::http::header::RETRY_AFTER;
-use axum::response::{IntoResponse, Response};
 
 /// What went wrong in a database operation.
 ///
@@ -24,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 /// ```
 ///
 /// With `?` in a handler it becomes a [`kiln::Error`](crate::Error) answering
-/// [`Error::status`]: 404 for a missing row, 409 for a unique or foreign-key violation,
+/// `Error::status()`: 404 for a missing row, 409 for a unique or foreign-key violation,
 /// 400 for an invalid value, 503 when the database is busy or out of connections, 507
 /// when it is full, and 500 otherwise. The client never sees SQL or driver messages.
 #[derive(Debug)]
@@ -108,24 +105,6 @@ pub(crate) enum Kind {
 }
 
 impl Error {
-    /// The HTTP status this error answers with when returned from a handler.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Error::NotFound { .. } => StatusCode::NOT_FOUND,
-            Error::UniqueViolation { .. } | Error::ForeignKeyViolation { .. } => {
-                StatusCode::CONFLICT
-            }
-            Error::InvalidValue { .. } => StatusCode::BAD_REQUEST,
-            Error::Busy(_) | Error::PoolTimedOut | Error::Unavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Error::DiskFull(_) => StatusCode::INSUFFICIENT_STORAGE,
-            Error::Unsaved { .. } | Error::TransactionClosed | Error::Database(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        }
-    }
-
     /// Whether the same operation may succeed if retried a little later (busy, pool
     /// exhausted, database unavailable).
     pub fn is_retryable(&self) -> bool {
@@ -133,33 +112,6 @@ impl Error {
             self,
             Error::Busy(_) | Error::PoolTimedOut | Error::Unavailable(_)
         )
-    }
-
-    /// Seconds a client should wait before retrying, for a `Retry-After` header.
-    pub fn retry_after(&self) -> Option<u32> {
-        match self {
-            Error::Busy(_) | Error::PoolTimedOut => Some(1),
-            Error::Unavailable(_) => Some(5),
-            _ => None,
-        }
-    }
-
-    /// The text a client may see (4xx only); `None` means the status' reason phrase.
-    pub(crate) fn public_message(&self) -> Option<String> {
-        match self {
-            Error::UniqueViolation { column, .. } => {
-                Some(format!("this value of `{column}` is already taken"))
-            }
-            Error::ForeignKeyViolation { .. } => {
-                Some("a referenced row does not exist, or the row is still referenced".into())
-            }
-            Error::InvalidValue {
-                column: Some(column),
-                ..
-            } => Some(format!("invalid value for `{column}`")),
-            Error::InvalidValue { column: None, .. } => Some("invalid value".into()),
-            _ => None,
-        }
     }
 
     /// Puts a column in context: fills in where an unsaved key or invalid value was.
@@ -372,63 +324,6 @@ impl std::error::Error for Error {
     }
 }
 
-/// Answers with [`Error::status`], a `Retry-After` header when retrying may help, and
-/// no database text; 5xx errors are logged.
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let retry = self.retry_after();
-        with_retry_after(crate::Error::from(self), retry).into_response()
-    }
-}
-
-/// How [`crate::error_hooks::classify`] sees an ORM or driver error.
-pub(crate) fn classify_orm(err: &Error) -> (StatusCode, Option<String>) {
-    (err.status(), err.public_message())
-}
-
-/// How [`crate::error_hooks::classify`] sees a raw `sqlx::Error`.
-pub(crate) fn classify_sqlx(err: &sqlx::Error) -> (StatusCode, Option<String>) {
-    match kind_of(err) {
-        Kind::Unique { column, .. } => (
-            StatusCode::CONFLICT,
-            Some(format!("this value of `{column}` is already taken")),
-        ),
-        Kind::ForeignKey { .. } => (
-            StatusCode::CONFLICT,
-            Some("a referenced row does not exist, or the row is still referenced".into()),
-        ),
-        Kind::Invalid { column: Some(c) } => (
-            StatusCode::BAD_REQUEST,
-            Some(format!("invalid value for `{c}`")),
-        ),
-        Kind::Invalid { column: None } => (StatusCode::BAD_REQUEST, Some("invalid value".into())),
-        Kind::Busy | Kind::PoolTimedOut | Kind::Unavailable => {
-            (StatusCode::SERVICE_UNAVAILABLE, None)
-        }
-        Kind::DiskFull => (StatusCode::INSUFFICIENT_STORAGE, None),
-        Kind::Other if matches!(err, sqlx::Error::RowNotFound) => (StatusCode::NOT_FOUND, None),
-        Kind::Other => (StatusCode::INTERNAL_SERVER_ERROR, None),
-    }
-}
-
-/// `Retry-After` seconds for a raw `sqlx::Error`.
-pub(crate) fn sqlx_retry_after(err: &sqlx::Error) -> Option<u32> {
-    match kind_of(err) {
-        Kind::Busy | Kind::PoolTimedOut => Some(1),
-        Kind::Unavailable => Some(5),
-        _ => None,
-    }
-}
-
-/// Adds `Retry-After` to a kiln error made from an ORM error. (`?` goes through
-/// `From`, which cannot add headers; see `error_hooks::retry_after`.)
-pub(crate) fn with_retry_after(err: crate::Error, seconds: Option<u32>) -> crate::Error {
-    match seconds {
-        Some(s) => err.with_header(RETRY_AFTER, s.to_string()),
-        None => err,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,47 +368,5 @@ mod tests {
             Some("isbn")
         );
         assert_eq!(key_column("something else"), None);
-    }
-
-    #[test]
-    fn statuses() {
-        let unique = Error::UniqueViolation {
-            table: "book".into(),
-            column: "isbn".into(),
-        };
-        assert_eq!(unique.status(), StatusCode::CONFLICT);
-        assert_eq!(
-            unique.public_message().as_deref(),
-            Some("this value of `isbn` is already taken")
-        );
-        assert_eq!(
-            Error::NotFound {
-                table: "book",
-                id: Some(1)
-            }
-            .status(),
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            Error::Unsaved {
-                table: "book",
-                column: None
-            }
-            .status(),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
-        assert_eq!(
-            Error::PoolTimedOut.status(),
-            StatusCode::SERVICE_UNAVAILABLE
-        );
-        assert_eq!(Error::PoolTimedOut.retry_after(), Some(1));
-        assert_eq!(
-            classify_sqlx(&sqlx::Error::RowNotFound).0,
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            classify_sqlx(&sqlx::Error::PoolTimedOut).0,
-            StatusCode::SERVICE_UNAVAILABLE
-        );
     }
 }

@@ -3,7 +3,6 @@
 mod column;
 mod database;
 mod error;
-mod extract;
 mod foreign_key;
 mod id;
 mod ops;
@@ -12,10 +11,10 @@ mod row;
 mod table;
 mod transaction;
 
+pub use crate::db::Db;
 pub use column::{ColumnType, TextColumn};
 pub use database::{Backend, Database, DatabaseBuilder};
 pub use error::Error;
-pub use extract::Db;
 pub use foreign_key::ForeignKey;
 pub use id::{Id, ParseIdError};
 pub use query::{Column, Filter, Order, Param, Select};
@@ -29,7 +28,7 @@ pub use kiln_orm_derive::Table;
 #[cfg(feature = "chrono")]
 pub use chrono;
 
-pub(crate) use error::{classify_orm, classify_sqlx, sqlx_retry_after};
+pub(crate) use error::{Kind, kind_of};
 
 /// What generated code names. Not public API.
 #[doc(hidden)]

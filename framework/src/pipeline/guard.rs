@@ -1,186 +1,26 @@
-//! Catchers: custom pages for the error responses kiln produces (unknown path, 405,
-//! unparsable parameter, extractor rejection, a returned `kiln::Error`, a panic).
-//!
-//! A response a handler built itself is sent as it is; only responses kiln marked as
-//! its own errors reach a catcher.
+//! Running a handler's future: a panic becomes a 500, and an error response kiln
+//! produced is handed to the app's catcher for its status. The same future guards
+//! kiln's handlers, `App::route`'s, static files and (as a layer) the user's layers.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
+use super::AppState;
+use super::runtime::Runtime;
+use crate::catcher::{CatchRequest, Head};
 use crate::error::{Error, ErrorMark, is_marked};
-use crate::state::AppState;
-
-/// What a `#[catch]` attribute knows about its catcher at compile time.
-#[derive(Debug, Clone, Copy)]
-pub struct CatcherInfo {
-    /// The catcher function's name.
-    pub name: &'static str,
-    /// The status it renders, or `None` for `#[catch(default)]`.
-    pub code: Option<u16>,
-    /// `file!()` where it was defined.
-    pub file: &'static str,
-    /// `line!()` where it was defined.
-    pub line: u32,
-}
-
-/// The request (and error status) a catcher renders a page for.
-#[derive(Debug, Clone)]
-pub struct CatchRequest {
-    /// The status of the error response.
-    pub status: StatusCode,
-    /// The request's method.
-    pub method: Method,
-    /// The request's URI.
-    pub uri: Uri,
-    /// The request's headers (empty unless some catcher asks for them).
-    pub headers: HeaderMap,
-}
-
-/// A catcher argument: built from the failed request.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` can't be a catcher argument",
-    note = "a catcher may take `Uri`, `Method`, `HeaderMap` and `StatusCode`"
-)]
-pub trait FromCatch: Sized {
-    /// Whether it needs the request headers (kept only if some catcher does).
-    const NEEDS_HEADERS: bool = false;
-    /// Builds the argument.
-    fn from_catch(req: &CatchRequest) -> Self;
-}
-
-impl FromCatch for StatusCode {
-    fn from_catch(req: &CatchRequest) -> Self {
-        req.status
-    }
-}
-
-impl FromCatch for Method {
-    fn from_catch(req: &CatchRequest) -> Self {
-        req.method.clone()
-    }
-}
-
-impl FromCatch for Uri {
-    fn from_catch(req: &CatchRequest) -> Self {
-        req.uri.clone()
-    }
-}
-
-impl FromCatch for HeaderMap {
-    const NEEDS_HEADERS: bool = true;
-    fn from_catch(req: &CatchRequest) -> Self {
-        req.headers.clone()
-    }
-}
-
-type CatchFn = fn(CatchRequest) -> BoxFuture<'static, Response>;
-
-/// One catcher, ready to register.
-#[derive(Clone)]
-pub struct Catcher {
-    pub(crate) code: Option<u16>,
-    pub(crate) name: &'static str,
-    pub(crate) location: String,
-    pub(crate) needs_headers: bool,
-    pub(crate) handler: CatchFn,
-}
-
-impl fmt::Debug for Catcher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Catcher")
-            .field("code", &self.code)
-            .field("name", &self.name)
-            .field("location", &self.location)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Catcher {
-    /// A catcher made by `#[catch]`. Used by generated code.
-    #[doc(hidden)]
-    pub fn __new(info: &'static CatcherInfo, needs_headers: bool, handler: CatchFn) -> Catcher {
-        Catcher {
-            code: info.code,
-            name: info.name,
-            location: format!("{}:{}", info.file, info.line),
-            needs_headers,
-            handler,
-        }
-    }
-
-    /// `code` as a readable label: `404` or `default`.
-    pub(crate) fn label(&self) -> String {
-        self.code
-            .map_or_else(|| "default".to_string(), |c| c.to_string())
-    }
-}
-
-/// The catchers in effect, by status.
-#[derive(Default)]
-pub(crate) struct CatcherTable {
-    by_code: HashMap<u16, Catcher>,
-    default: Option<Catcher>,
-    needs_headers: bool,
-}
-
-impl CatcherTable {
-    /// Builds the table, or the messages naming catchers registered twice for one status.
-    pub(crate) fn build(catchers: Vec<Catcher>) -> Result<CatcherTable, Vec<String>> {
-        let mut table = CatcherTable::default();
-        let mut problems = Vec::new();
-        for c in catchers {
-            table.needs_headers |= c.needs_headers;
-            let slot = match c.code {
-                Some(code) => table.by_code.get(&code),
-                None => table.default.as_ref(),
-            };
-            if let Some(first) = slot {
-                problems.push(format!(
-                    "two catchers for {}: `{}` ({}) and `{}` ({})",
-                    c.label(),
-                    first.name,
-                    first.location,
-                    c.name,
-                    c.location
-                ));
-                continue;
-            }
-            match c.code {
-                Some(code) => {
-                    table.by_code.insert(code, c);
-                }
-                None => table.default = Some(c),
-            }
-        }
-        if problems.is_empty() {
-            Ok(table)
-        } else {
-            Err(problems)
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.by_code.is_empty() && self.default.is_none()
-    }
-
-    fn find(&self, status: StatusCode) -> Option<&Catcher> {
-        self.by_code.get(&status.as_u16()).or(self.default.as_ref())
-    }
-}
 
 /// The answer to a panic: a logged, marked 500 that says nothing of the panic.
 pub(crate) fn panic_response(panic: Box<dyn Any + Send>) -> Response {
@@ -191,33 +31,6 @@ pub(crate) fn panic_response(panic: Box<dyn Any + Send>) -> Response {
         .unwrap_or_else(|| "a non-string panic payload".to_string());
     tracing::error!(panic = %message, "a handler panicked; answering 500");
     Error::status(StatusCode::INTERNAL_SERVER_ERROR, "handler panicked").into_response()
-}
-
-/// The parts of the request a catcher may need, kept while the handler runs.
-pub(crate) struct Head {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-}
-
-impl CatcherTable {
-    /// What to keep of `req` for this table's catchers (headers only if one wants them).
-    pub(crate) fn head_of<B>(&self, req: &axum::http::Request<B>) -> Head {
-        // Under a nested service (static files), axum keeps the URI as requested here.
-        let uri = match req.extensions().get::<axum::extract::OriginalUri>() {
-            Some(original) => original.0.clone(),
-            None => req.uri().clone(),
-        };
-        Head {
-            method: req.method().clone(),
-            uri,
-            headers: if self.needs_headers {
-                req.headers().clone()
-            } else {
-                HeaderMap::new()
-            },
-        }
-    }
 }
 
 /// A handler's result: a response, or a service's `Result` that can't fail.
@@ -247,7 +60,7 @@ pin_project! {
         #[pin]
         state: State<F>,
         head: Option<Head>,
-        table: Option<Arc<CatcherTable>>,
+        table: Option<Arc<Runtime>>,
     }
 }
 
@@ -270,7 +83,7 @@ impl<F> CatchFuture<F> {
         state: AppState,
         handler: impl FnOnce(Request, AppState) -> F,
     ) -> CatchFuture<F> {
-        let (head, table, refused) = before_handler(&mut req, &state);
+        let (head, table, refused) = super::before_handler(&mut req, &state);
         let state = match refused {
             Some(res) => State::Ready { res: Some(res) },
             None => State::Inner {
@@ -286,7 +99,7 @@ impl<F> CatchFuture<F> {
         state: AppState,
         handler: impl FnOnce(Request, AppState) -> F,
     ) -> CatchFuture<F> {
-        let (head, table, refused) = before_handler(&mut req, &state);
+        let (head, table, refused) = super::before_handler(&mut req, &state);
         match refused {
             Some(res) => CatchFuture {
                 state: State::Ready { res: Some(res) },
@@ -299,17 +112,20 @@ impl<F> CatchFuture<F> {
 
     /// Calls `handler` with `req`, rendering errors with `table`'s catchers.
     pub(crate) fn with_table(
-        table: Option<Arc<CatcherTable>>,
+        table: Option<Arc<Runtime>>,
         req: Request,
         handler: impl FnOnce(Request) -> F,
     ) -> CatchFuture<F> {
-        let head = table.as_ref().map(|t| t.head_of(&req));
+        let head = table
+            .as_ref()
+            .and_then(|rt| rt.catchers.as_ref())
+            .map(|t| t.head_of(&req));
         CatchFuture::guarded(head, table, || handler(req))
     }
 
     fn guarded(
         head: Option<Head>,
-        table: Option<Arc<CatcherTable>>,
+        table: Option<Arc<Runtime>>,
         call: impl FnOnce() -> F,
     ) -> CatchFuture<F> {
         let state = match catch_unwind(AssertUnwindSafe(call)) {
@@ -320,44 +136,6 @@ impl<F> CatchFuture<F> {
         };
         CatchFuture { state, head, table }
     }
-}
-
-/// What every kiln handler call starts with: what the catchers need of the request
-/// (if the app has catchers), and the body-limit check, whose refusal replaces the
-/// handler's answer.
-fn before_handler(
-    req: &mut Request,
-    state: &AppState,
-) -> (Option<Head>, Option<Arc<CatcherTable>>, Option<Response>) {
-    let (head, table) = match state.catchers() {
-        Some(table) => (Some(table.head_of(req)), Some(table.clone())),
-        None => (None, None),
-    };
-    (head, table, limit_body(req, state.body_limit()))
-}
-
-/// Enforces the app's body limit before the handler runs: a body whose length is
-/// known (hyper knows it from `Content-Length`) and too long answers **413** at once;
-/// a streamed body of unknown length is cut off at the limit while it is read.
-/// Ordinary requests (no body, or a short known one) cost nothing.
-fn limit_body(req: &mut Request, limit: usize) -> Option<Response> {
-    use axum::body::HttpBody as _;
-    let hint = req.body().size_hint();
-    match hint.exact() {
-        Some(n) if n > limit as u64 => Some(too_large()),
-        Some(_) => None,
-        None => {
-            if hint.upper().is_none_or(|upper| upper > limit as u64) {
-                let body = std::mem::take(req.body_mut());
-                *req.body_mut() = axum::body::Body::new(http_body_util::Limited::new(body, limit));
-            }
-            None
-        }
-    }
-}
-
-fn too_large() -> Response {
-    Error::status(StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()
 }
 
 impl<F> Future for CatchFuture<F>
@@ -410,9 +188,11 @@ where
             };
             // A response is ready: hand it to a catcher if kiln produced it for an error.
             let catcher = match (this.table.as_ref(), this.head.take()) {
-                (Some(table), Some(head)) if is_marked(&res) => {
-                    table.find(res.status()).map(|c| (c.handler, head))
-                }
+                (Some(runtime), Some(head)) if is_marked(&res) => runtime
+                    .catchers
+                    .as_ref()
+                    .and_then(|t| t.find(res.status()))
+                    .map(|c| (c.handler, head)),
                 _ => None,
             };
             let Some((handler, head)) = catcher else {
@@ -440,32 +220,16 @@ where
     }
 }
 
-/// Wraps a handler so that its panics and errors are caught like a kiln route's:
-/// used for handlers added with `App::route`. No boxing.
-#[derive(Clone)]
-pub(crate) struct Caught<H>(pub(crate) H);
-
-impl<H, T> axum::handler::Handler<T, AppState> for Caught<H>
-where
-    H: axum::handler::Handler<T, AppState>,
-{
-    type Future = CatchFuture<H::Future>;
-
-    fn call(self, req: Request, state: AppState) -> Self::Future {
-        CatchFuture::call_guarded(req, state, move |req, state| self.0.call(req, state))
-    }
-}
-
 /// A tower layer turning panics in the layers inside it into 500s and handing the
 /// errors kiln's built-in layers produce to the catchers: kiln puts it outside the
 /// user's layers, if there are any.
 #[derive(Clone, Default)]
 pub(crate) struct PanicGuardLayer {
-    table: Option<Arc<CatcherTable>>,
+    table: Option<Arc<Runtime>>,
 }
 
 impl PanicGuardLayer {
-    pub(crate) fn new(table: Option<Arc<CatcherTable>>) -> PanicGuardLayer {
+    pub(crate) fn new(table: Option<Arc<Runtime>>) -> PanicGuardLayer {
         PanicGuardLayer { table }
     }
 }
@@ -484,7 +248,7 @@ impl<S> Layer<S> for PanicGuardLayer {
 #[derive(Clone)]
 pub(crate) struct PanicGuard<S> {
     inner: S,
-    table: Option<Arc<CatcherTable>>,
+    table: Option<Arc<Runtime>>,
 }
 
 fn ok_response(res: Response) -> Result<Response, Infallible> {

@@ -1,7 +1,31 @@
 //! The route path grammar: `/book/<id>/<rest..>?<q>&<page>`.
 //!
-//! Pure string logic, no spans: the caller turns a [`PathError`] into a `syn::Error`
-//! at the path literal (stable Rust cannot point inside a string literal).
+//! - A path starts with `/`; segments are separated by `/`; a final `/` is kept
+//!   (`/books/` and `/books` are different routes).
+//! - `<name>` is one segment bound to the argument `name` (a Rust identifier);
+//!   `<name..>` is the rest of the path, slashes included, and must come last.
+//! - A static segment holds the characters RFC 3986 allows in a path segment, or
+//!   `%XX` escapes.
+//! - `?<q>&<page>` binds query parameters by name (route attributes only).
+//! - At run time ([`Syntax::Runtime`]), axum's `{name}` and `{*name}` mean the same
+//!   as `<name>` and `<name..>`, for handlers that read parameters with axum's `Path`.
+//!
+//! Pure string logic, no spans: the macros turn a [`PathError`] into a compile error
+//! at the path literal, the runtime into a start-up problem.
+
+use std::fmt::{self, Write as _};
+
+use crate::collide::{Part, Shape};
+
+/// Which form of the grammar a path is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// A route attribute's path: kiln syntax, with an optional `?<query>` part.
+    Attribute,
+    /// A path given to the `App` at run time (`App::route`, mount prefixes, static
+    /// folders): kiln or axum syntax, no query part.
+    Runtime,
+}
 
 /// One `/`-separated piece of the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +49,17 @@ pub struct RoutePath {
     pub query: Vec<String>,
 }
 
-/// A mistake in a path literal, worded for the user.
+/// A mistake in a path, worded for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathError(pub String);
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PathError {}
 
 fn err<T>(msg: impl Into<String>) -> Result<T, PathError> {
     Err(PathError(msg.into()))
@@ -48,9 +80,19 @@ fn is_pchar(c: char) -> bool {
 }
 
 impl RoutePath {
-    /// Parses a route path such as `/book/<id>?<q>`.
+    /// Parses a route attribute's path, such as `/book/<id>?<q>`.
     pub fn parse(input: &str) -> Result<RoutePath, PathError> {
+        RoutePath::parse_as(input, Syntax::Attribute)
+    }
+
+    /// Parses `input` written in `syntax`.
+    pub fn parse_as(input: &str, syntax: Syntax) -> Result<RoutePath, PathError> {
         let (path, query) = match input.split_once('?') {
+            Some(_) if syntax == Syntax::Runtime => {
+                return err(format!(
+                    "path `{input}` must not contain a query (`?`); read it with `Query<T>`"
+                ));
+            }
             Some((p, q)) => (p, Some(q)),
             None => (input, None),
         };
@@ -65,7 +107,7 @@ impl RoutePath {
         if !body.is_empty() {
             let pieces: Vec<&str> = body.split('/').collect();
             for (i, piece) in pieces.iter().enumerate() {
-                let seg = parse_segment(piece)?;
+                let seg = parse_segment(piece, syntax)?;
                 if let Segment::Tail(name) = &seg
                     && (i + 1 != pieces.len() || trailing_slash)
                 {
@@ -121,29 +163,96 @@ impl RoutePath {
         })
     }
 
+    /// Whether the path has no parameter.
+    pub fn is_static(&self) -> bool {
+        self.segments
+            .iter()
+            .all(|s| matches!(s, Segment::Static(_)))
+    }
+
+    /// This path under `prefix` (a static path): `/api` + `/books` = `/api/books`.
+    pub fn under(&self, prefix: &RoutePath) -> RoutePath {
+        let mut segments = prefix.segments.clone();
+        segments.extend(self.segments.iter().cloned());
+        let trailing_slash = if self.segments.is_empty() {
+            // `/api` + `/` is `/api`; `/api/` + `/` is `/api/`.
+            prefix.trailing_slash
+        } else {
+            self.trailing_slash
+        };
+        RoutePath {
+            segments,
+            trailing_slash,
+            query: self.query.clone(),
+        }
+    }
+
     /// The path without its query part, in kiln syntax: `/book/<id>`.
     pub fn path_string(&self) -> String {
-        let mut out = String::new();
-        for seg in &self.segments {
-            out.push('/');
-            match seg {
-                Segment::Static(s) => out.push_str(s),
-                Segment::Param(n) => {
-                    out.push('<');
-                    out.push_str(n);
-                    out.push('>');
-                }
-                Segment::Tail(n) => {
-                    out.push('<');
-                    out.push_str(n);
-                    out.push_str("..>");
-                }
+        self.render(|out, seg, _| match seg {
+            Segment::Static(s) => out.push_str(s),
+            Segment::Param(n) => {
+                let _ = write!(out, "<{n}>");
             }
+            Segment::Tail(n) => {
+                let _ = write!(out, "<{n}..>");
+            }
+        })
+    }
+
+    /// The path in axum syntax, the parameter at segment `i` named `name(i)`.
+    pub fn axum_path(&self, mut name: impl FnMut(usize) -> String) -> String {
+        self.render(|out, seg, i| match seg {
+            Segment::Static(s) => out.push_str(s),
+            Segment::Param(_) => {
+                let _ = write!(out, "{{{}}}", name(i));
+            }
+            Segment::Tail(_) => {
+                let _ = write!(out, "{{*{}}}", name(i));
+            }
+        })
+    }
+
+    /// The parts of the path's shape, for [`Shape`]: what the collision rule compares.
+    pub fn parts(&self) -> Vec<Part<'_>> {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Static(s) => Part::Static(s),
+                Segment::Param(_) => Part::Param,
+                Segment::Tail(_) => Part::Tail,
+            })
+            .collect()
+    }
+
+    /// The path's shape over `parts` (from [`parts`](RoutePath::parts)).
+    pub fn shape<'a>(&self, parts: &'a [Part<'a>]) -> Shape<'a> {
+        Shape {
+            parts,
+            trailing_slash: self.trailing_slash,
+        }
+    }
+
+    fn render(&self, mut f: impl FnMut(&mut String, &Segment, usize)) -> String {
+        let mut out = String::new();
+        for (i, seg) in self.segments.iter().enumerate() {
+            out.push('/');
+            f(&mut out, seg, i);
         }
         if out.is_empty() || self.trailing_slash {
             out.push('/');
         }
         out
+    }
+}
+
+impl fmt::Display for RoutePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.path_string())?;
+        for (i, q) in self.query.iter().enumerate() {
+            write!(f, "{}<{q}>", if i == 0 { '?' } else { '&' })?;
+        }
+        Ok(())
     }
 }
 
@@ -159,7 +268,7 @@ fn check_name(name: &str, segment: &str) -> Result<(), PathError> {
     Ok(())
 }
 
-fn parse_segment(piece: &str) -> Result<Segment, PathError> {
+fn parse_segment(piece: &str, syntax: Syntax) -> Result<Segment, PathError> {
     if piece.is_empty() {
         return err("empty segment (`//`) in route path");
     }
@@ -180,6 +289,24 @@ fn parse_segment(piece: &str) -> Result<Segment, PathError> {
         }
         check_name(inner, piece)?;
         return Ok(Segment::Param(inner.to_string()));
+    }
+    if syntax == Syntax::Runtime {
+        if let Some(rest) = piece.strip_prefix('{') {
+            let Some(inner) = rest.strip_suffix('}') else {
+                return err(format!("unclosed `{{` in `{piece}`; add `}}`"));
+            };
+            if let Some(name) = inner.strip_prefix('*') {
+                check_name(name, piece)?;
+                return Ok(Segment::Tail(name.to_string()));
+            }
+            check_name(inner, piece)?;
+            return Ok(Segment::Param(inner.to_string()));
+        }
+        if piece.starts_with(':') || piece.starts_with('*') {
+            return err(format!(
+                "`{piece}` is the old axum syntax; write `<name>` (or `{{name}}`)"
+            ));
+        }
     }
     if piece.contains('<') || piece.contains('>') {
         return err(format!(
@@ -214,10 +341,16 @@ mod tests {
     use super::*;
 
     fn ok(s: &str) -> RoutePath {
-        RoutePath::parse(s).unwrap_or_else(|e| panic!("{s}: {}", e.0))
+        RoutePath::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+    fn run(s: &str) -> RoutePath {
+        RoutePath::parse_as(s, Syntax::Runtime).unwrap_or_else(|e| panic!("{s}: {e}"))
     }
     fn bad(s: &str) -> String {
         RoutePath::parse(s).expect_err(s).0
+    }
+    fn bad_run(s: &str) -> String {
+        RoutePath::parse_as(s, Syntax::Runtime).expect_err(s).0
     }
 
     #[test]
@@ -233,6 +366,7 @@ mod tests {
         let p = ok("/search?<q>&<page>");
         assert_eq!(p.query, vec!["q".to_string(), "page".to_string()]);
         assert_eq!(p.path_string(), "/search");
+        assert_eq!(p.to_string(), "/search?<q>&<page>");
         assert!(ok("/books/").trailing_slash);
         assert_eq!(ok("/books/").path_string(), "/books/");
         assert_eq!(ok("/a%20b/<x>").path_string(), "/a%20b/<x>");
@@ -274,5 +408,39 @@ mod tests {
         assert_eq!(bad("/s?"), "nothing after `?` in `/s?`");
         assert!(bad("/a b").contains("character ` ` is not allowed"));
         assert!(bad("/a%zz").contains("must start an escape"));
+        // Axum's syntax is for run-time paths only.
+        assert!(bad("/book/{id}").contains("character `{` is not allowed"));
+    }
+
+    #[test]
+    fn runtime_syntax_reads_both_forms_alike() {
+        assert_eq!(run("/book/<id>"), run("/book/{id}"));
+        assert_eq!(run("/f/<rest..>"), run("/f/{*rest}"));
+        assert_eq!(run("/book/{id}").path_string(), "/book/<id>");
+        assert_eq!(run("/a/").path_string(), "/a/");
+        let path = run("/book/<id>/<rest..>");
+        assert_eq!(path.axum_path(|i| format!("p{i}")), "/book/{p1}/{*p2}");
+        assert!(bad_run("/:id").contains("old axum syntax"));
+        assert!(bad_run("/{id").contains("unclosed `{`"));
+        assert!(bad_run("/a?b").contains("must not contain a query"));
+        assert!(bad_run("/{*a}/b").contains("must be the last segment"));
+        // The compile-time and run-time rules for names are one rule.
+        assert_eq!(
+            bad_run("/<1a>"),
+            "parameter name `1a` in `<1a>` is not a valid identifier"
+        );
+        assert_eq!(bad_run("/{1a}"), bad_run("/{1a}"));
+        assert!(bad_run("/{1a}").contains("not a valid identifier"));
+    }
+
+    #[test]
+    fn mounting_joins_paths() {
+        let api = run("/api");
+        assert_eq!(run("/").under(&api).path_string(), "/api");
+        assert_eq!(run("/books").under(&api).path_string(), "/api/books");
+        assert_eq!(run("/books/").under(&api).path_string(), "/api/books/");
+        assert_eq!(run("/x").under(&run("/")).path_string(), "/x");
+        assert_eq!(run("/").under(&run("/")).path_string(), "/");
+        assert_eq!(run("/").under(&run("/api/")).path_string(), "/api/");
     }
 }

@@ -1,0 +1,94 @@
+//! How any error becomes a [`kiln::Error`](crate::Error) with `?`: well-known error
+//! types get their proper status (axum's rejections, a body over the limit, and with
+//! a database backend the ORM's and the driver's errors, see `crate::db`); everything
+//! else is a logged 500 that tells the client nothing.
+//!
+//! This sits above both `error` and `db`, so that neither imports the other.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::error::Error as StdError;
+
+use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+
+use crate::error::Error;
+use crate::pipeline::body_limit;
+
+/// What kiln knows of an error type: its status, the message a client may see (4xx
+/// only), and when a client should retry (for a `Retry-After` header).
+pub(crate) struct Known {
+    pub(crate) status: StatusCode,
+    pub(crate) message: Option<String>,
+    pub(crate) retry_after: Option<u32>,
+}
+
+impl Known {
+    pub(crate) fn new(status: StatusCode, message: Option<String>) -> Known {
+        Known {
+            status,
+            message,
+            retry_after: None,
+        }
+    }
+}
+
+/// Maps well-known error types to their proper status; `None` is a plain 500.
+fn classify(err: &(dyn Any + Send + Sync)) -> Option<Known> {
+    use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+    if let Some(e) = err.downcast_ref::<JsonRejection>() {
+        return Some(Known::new(e.status(), Some(e.body_text())));
+    }
+    if let Some(e) = err.downcast_ref::<FormRejection>() {
+        return Some(Known::new(e.status(), Some(e.body_text())));
+    }
+    if let Some(e) = err.downcast_ref::<QueryRejection>() {
+        return Some(Known::new(e.status(), Some(e.body_text())));
+    }
+    if let Some(e) = err.downcast_ref::<PathRejection>() {
+        return Some(Known::new(e.status(), Some(e.body_text())));
+    }
+    // A body read past the app's limit (the pipeline wraps streamed bodies in `Limited`).
+    if let Some(e) = err.downcast_ref::<axum::Error>()
+        && body_limit::is_over_limit(e)
+    {
+        return Some(Known::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some(body_limit::TOO_LARGE.to_string()),
+        ));
+    }
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    if let Some(known) = crate::db::classify(err) {
+        return Some(known);
+    }
+    None
+}
+
+impl<E: StdError + Send + Sync + 'static> From<E> for Error {
+    fn from(err: E) -> Error {
+        let known = classify(&err);
+        let (status, message, retry) = match known {
+            Some(k) => (k.status, k.message, k.retry_after),
+            None => (StatusCode::INTERNAL_SERVER_ERROR, None, None),
+        };
+        let error = Error::build(status, message.map(Cow::Owned), Some(Box::new(err)));
+        match retry {
+            // A busy database or an exhausted pool: tell the client when to come back.
+            Some(seconds) => error.with_header(RETRY_AFTER, seconds.to_string()),
+            None => error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn std_errors_become_500_without_leaking() {
+        let err: Error = "x".parse::<i64>().unwrap_err().into();
+        assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(err.public_text(), "Internal Server Error");
+        assert!(err.to_string().contains("invalid digit"));
+    }
+}
