@@ -33,6 +33,23 @@ cargo clippy --workspace --all-targets -j "$JOBS" -- -D warnings
 step "cargo test"
 cargo test --workspace -j "$JOBS"
 
+# kiln's features: the web layer alone (no sqlx in the tree), each database backend
+# alone, and all of them. (With PostgreSQL alone the doctests, which use the embedded
+# SQLite, have nothing to run on: its unit and integration tests run.)
+step "kiln features: none, sqlite, postgres, all"
+if cargo tree -p kiln --no-default-features -e normal --prefix none | grep -q '^sqlx'; then
+    echo "kiln with default-features = false still pulls in sqlx" >&2
+    exit 1
+fi
+cargo clippy -p kiln --all-targets --no-default-features -j "$JOBS" -- -D warnings
+cargo test -p kiln --no-default-features -j "$JOBS"
+cargo clippy -p kiln --all-targets --no-default-features --features sqlite -j "$JOBS" -- -D warnings
+cargo test -p kiln --no-default-features --features sqlite -j "$JOBS"
+cargo clippy -p kiln --all-targets --no-default-features --features postgres -j "$JOBS" -- -D warnings
+cargo test -p kiln --no-default-features --features postgres --lib --tests -j "$JOBS"
+cargo clippy -p kiln --all-targets --all-features -j "$JOBS" -- -D warnings
+cargo test -p kiln --all-features -j "$JOBS"
+
 step "cargo doc -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps -j "$JOBS"
 

@@ -12,26 +12,8 @@ use std::error::Error as StdError;
 use axum::http::StatusCode;
 use axum::http::header::RETRY_AFTER;
 
-use crate::error::Error;
+use crate::error::{Error, Known};
 use crate::pipeline::body_limit;
-
-/// What kiln knows of an error type: its status, the message a client may see (4xx
-/// only), and when a client should retry (for a `Retry-After` header).
-pub(crate) struct Known {
-    pub(crate) status: StatusCode,
-    pub(crate) message: Option<String>,
-    pub(crate) retry_after: Option<u32>,
-}
-
-impl Known {
-    pub(crate) fn new(status: StatusCode, message: Option<String>) -> Known {
-        Known {
-            status,
-            message,
-            retry_after: None,
-        }
-    }
-}
 
 /// Maps well-known error types to their proper status; `None` is a plain 500.
 fn classify(err: &(dyn Any + Send + Sync)) -> Option<Known> {

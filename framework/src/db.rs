@@ -12,8 +12,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
-use crate::convert::Known;
-use crate::error::Error;
+use crate::error::{Error, Known};
 use crate::orm::{self, Database, Kind, kind_of};
 use crate::sentinel::{Registry, Sentinel};
 use crate::state::Managed;

@@ -48,6 +48,24 @@ struct Inner {
     launch: bool,
 }
 
+/// What kiln knows of an error type: its status, the message a client may see (4xx
+/// only), and when a client should retry (for a `Retry-After` header).
+pub(crate) struct Known {
+    pub(crate) status: StatusCode,
+    pub(crate) message: Option<String>,
+    pub(crate) retry_after: Option<u32>,
+}
+
+impl Known {
+    pub(crate) fn new(status: StatusCode, message: Option<String>) -> Known {
+        Known {
+            status,
+            message,
+            retry_after: None,
+        }
+    }
+}
+
 /// Marks a response kiln produced for an error, so that catchers may render it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ErrorMark;

@@ -91,6 +91,8 @@ mod uri;
 
 pub use app::App;
 pub use catcher::{CatchRequest, Catcher, FromCatch};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use db::Db;
 pub use error::{Error, Result};
 pub use kiln_macros::{
     catch, catchers, delete, get, head, middleware, options, page, patch, post, put, resource,
@@ -126,9 +128,11 @@ macro_rules! relative {
 
 /// Everything a kiln application uses: `use kiln::prelude::*;`.
 pub mod prelude {
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub use crate::Db;
     pub use crate::middleware::Middleware;
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    pub use crate::orm::{Database, Db, ForeignKey, Id, Table};
+    pub use crate::orm::{Database, ForeignKey, Id, Table};
     pub use crate::page::Template;
     pub use crate::{
         App, Error, Html, Json, Redirect, Result, Routes, State, TestClient, Text, catch, catchers,

@@ -42,11 +42,7 @@ pub struct Checks {
 impl Checks {
     /// Records an extractor argument of type `T`: whether it reads the body, and its
     /// sentinel if it has one. Used by generated code.
-    pub fn arg<T>(
-        &mut self,
-        body: bool,
-        sentinel: Option<SentinelFn>,
-    ) {
+    pub fn arg<T>(&mut self, body: bool, sentinel: Option<SentinelFn>) {
         let name = std::any::type_name::<T>();
         if body {
             self.bodies.push(name);

@@ -7,42 +7,21 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{IntoArguments, Postgres, SqlStr, Sqlite};
 
+use super::backend::Backend;
 use super::error::Error;
-use super::row::{Args, JoinStep, RowReader, RowRef};
-use super::transaction::{Tx, TxConn};
-
-/// The database systems kiln's ORM speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Backend {
-    /// SQLite, embedded: `sqlite://app.db`, `sqlite::memory:`.
-    Sqlite,
-    /// PostgreSQL: `postgres://user:password@host/database`.
-    Postgres,
-}
-
-impl Backend {
-    /// The backend a connection URL names, if kiln supports it.
-    pub fn from_url(url: &str) -> Option<Backend> {
-        if url.starts_with("sqlite:") {
-            Some(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Some(Backend::Postgres)
-        } else {
-            None
-        }
-    }
-}
 
 #[derive(Clone)]
 pub(crate) enum Pool {
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
 }
 
@@ -55,7 +34,7 @@ struct Inner {
 ///
 /// Cloning is cheap (one reference count) and every clone shares the pool. Give it to
 /// the app with [`App::database`](crate::App::database) and take it in handlers as
-/// [`Db`](crate::orm::Db).
+/// [`Db`](crate::Db).
 ///
 /// ```
 /// use kiln::prelude::*;
@@ -112,7 +91,9 @@ pub struct Database {
 impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (size, idle) = match &self.inner.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => (p.size(), p.num_idle()),
         };
         f.debug_struct("Database")
@@ -174,14 +155,18 @@ impl DatabaseBuilder {
     /// Opens the pool and checks that the database answers.
     pub async fn connect(self) -> Result<Database, Error> {
         let pool = match self.backend()? {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let (pool_options, options) = self.sqlite()?;
                 Pool::Sqlite(pool_options.connect_with(options).await?)
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let (pool_options, options) = self.postgres()?;
                 Pool::Postgres(pool_options.connect_with(options).await?)
             }
+            #[allow(unreachable_patterns)]
+            other => return Err(not_built(other)),
         };
         Ok(Database::from_pool(pool))
     }
@@ -190,14 +175,18 @@ impl DatabaseBuilder {
     /// then start while the database is still down, and answer 503 until it is up.
     pub fn connect_lazy(self) -> Result<Database, Error> {
         let pool = match self.backend()? {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let (pool_options, options) = self.sqlite()?;
                 Pool::Sqlite(pool_options.connect_lazy_with(options))
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let (pool_options, options) = self.postgres()?;
                 Pool::Postgres(pool_options.connect_lazy_with(options))
             }
+            #[allow(unreachable_patterns)]
+            other => return Err(not_built(other)),
         };
         Ok(Database::from_pool(pool))
     }
@@ -211,6 +200,7 @@ impl DatabaseBuilder {
         })
     }
 
+    #[cfg(feature = "sqlite")]
     fn sqlite(&self) -> Result<(SqlitePoolOptions, SqliteConnectOptions), Error> {
         let memory = self.url.contains(":memory:") || self.url.contains("mode=memory");
         let mut options = SqliteConnectOptions::from_str(&self.url)?
@@ -241,6 +231,7 @@ impl DatabaseBuilder {
         Ok((pool, options))
     }
 
+    #[cfg(feature = "postgres")]
     fn postgres(&self) -> Result<(PgPoolOptions, PgConnectOptions), Error> {
         let options = PgConnectOptions::from_str(&self.url)?;
         let mut pool = PgPoolOptions::new()
@@ -296,7 +287,9 @@ impl Database {
     /// Which database system this is.
     pub fn backend(&self) -> Backend {
         match self.inner.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -331,121 +324,43 @@ impl Database {
     }
 
     /// The SQLite pool underneath, for queries the ORM doesn't express.
+    #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.inner.pool {
             Pool::Sqlite(p) => Some(p),
-            Pool::Postgres(_) => None,
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 
     /// The PostgreSQL pool underneath, for queries the ORM doesn't express.
+    #[cfg(feature = "postgres")]
     pub fn postgres_pool(&self) -> Option<&PgPool> {
         match &self.inner.pool {
             Pool::Postgres(p) => Some(p),
-            Pool::Sqlite(_) => None,
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 
-    /// Checks that the database answers (`SELECT 1`), for a health endpoint.
-    pub async fn ping(&self) -> Result<(), Error> {
-        self.exec()
-            .execute(
-                SqlStr::from_static("SELECT 1"),
-                Args::new(self.backend(), 0),
-            )
-            .await
-            .map(drop)
+    /// The pool underneath.
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.inner.pool
     }
 
     /// Closes every connection; operations afterwards fail.
     pub async fn close(&self) {
         match &self.inner.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => p.close().await,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => p.close().await,
         }
-    }
-
-    /// Starts a transaction: operations on the [`Tx`] see each other and take
-    /// effect together at [`Tx::commit`]; dropping it uncommitted rolls back.
-    ///
-    /// [`transaction`](Database::transaction) is usually more convenient.
-    pub async fn begin(&self) -> Result<Tx, Error> {
-        self.count_statement();
-        let conn = match &self.inner.pool {
-            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => TxConn::Postgres(p.begin().await?),
-        };
-        Ok(Tx::new(self.clone(), conn))
-    }
-
-    /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back when it
-    /// returns `Err` or panics (and then lets the panic continue).
-    ///
-    /// ```
-    /// # use kiln::prelude::*;
-    /// # #[derive(Table)] struct Account { id: Id<Account>, balance: i64 }
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # let db = Database::connect("sqlite::memory:").await?;
-    /// # db.create::<Account>().await?;
-    /// let mut a = Account { id: Id::new(), balance: 10 };
-    /// db.save(&mut a).await?;
-    ///
-    /// let result = db
-    ///     .transaction(|tx| async move {
-    ///         a.balance -= 20;
-    ///         tx.save(&mut a).await?;
-    ///         if a.balance < 0 {
-    ///             return Err(Error::bad_request("insufficient funds")); // rolls back
-    ///         }
-    ///         Ok(a)
-    ///     })
-    ///     .await;
-    /// assert!(result.is_err());
-    /// assert_eq!(db.all::<Account>().await?[0].balance, 10);
-    /// # Ok::<(), kiln::Error>(())
-    /// # }).unwrap();
-    /// ```
-    ///
-    /// Inside, use `tx`, not the `Database`: on a single-connection database (such as
-    /// `sqlite::memory:`) the transaction holds the only connection.
-    pub async fn transaction<F, Fut, R>(&self, f: F) -> crate::Result<R>
-    where
-        F: FnOnce(Tx) -> Fut,
-        Fut: Future<Output = crate::Result<R>>,
-    {
-        use futures_util::FutureExt;
-        use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-
-        let tx = self.begin().await?;
-        let fut = match catch_unwind(AssertUnwindSafe(|| f(tx.clone()))) {
-            Ok(fut) => fut,
-            Err(panic) => {
-                tx.finish(false).await;
-                resume_unwind(panic);
-            }
-        };
-        match AssertUnwindSafe(fut).catch_unwind().await {
-            Ok(Ok(value)) => {
-                tx.finish_commit().await?;
-                Ok(value)
-            }
-            Ok(Err(err)) => {
-                tx.finish(false).await;
-                Err(err)
-            }
-            Err(panic) => {
-                tx.finish(false).await;
-                resume_unwind(panic)
-            }
-        }
-    }
-
-    pub(crate) fn exec(&self) -> Exec<'_> {
-        Exec::Db(self)
     }
 }
 
 /// A `Database` over a SQLite pool you configured yourself.
+#[cfg(feature = "sqlite")]
 impl From<SqlitePool> for Database {
     fn from(pool: SqlitePool) -> Database {
         Database::from_pool(Pool::Sqlite(pool))
@@ -453,169 +368,24 @@ impl From<SqlitePool> for Database {
 }
 
 /// A `Database` over a PostgreSQL pool you configured yourself.
+#[cfg(feature = "postgres")]
 impl From<PgPool> for Database {
     fn from(pool: PgPool) -> Database {
         Database::from_pool(Pool::Postgres(pool))
     }
 }
 
-/// Where a statement runs: on the pool, or inside a transaction.
-#[derive(Clone, Copy)]
-pub(crate) enum Exec<'a> {
-    Db(&'a Database),
-    Tx(&'a Tx),
-}
-
-/// The parts of a sqlx driver kiln needs, so that one generic function serves both.
-pub(crate) trait Driver: sqlx::Database + sqlx::database::HasStatementCache {
-    fn row_ref(row: &Self::Row) -> RowRef<'_>;
-    fn arguments(args: Args) -> Self::Arguments;
-    fn rows_affected(result: &Self::QueryResult) -> u64;
-}
-
-impl Driver for Sqlite {
-    fn row_ref(row: &Self::Row) -> RowRef<'_> {
-        RowRef::Sqlite(row)
-    }
-    fn arguments(args: Args) -> Self::Arguments {
-        match args {
-            Args::Sqlite(a) => a,
-            Args::Postgres(_) => unreachable!("arguments are made for the statement's backend"),
-        }
-    }
-    fn rows_affected(result: &Self::QueryResult) -> u64 {
-        result.rows_affected()
-    }
-}
-
-impl Driver for Postgres {
-    fn row_ref(row: &Self::Row) -> RowRef<'_> {
-        RowRef::Postgres(row)
-    }
-    fn arguments(args: Args) -> Self::Arguments {
-        match args {
-            Args::Postgres(a) => a,
-            Args::Sqlite(_) => unreachable!("arguments are made for the statement's backend"),
-        }
-    }
-    fn rows_affected(result: &Self::QueryResult) -> u64 {
-        result.rows_affected()
-    }
-}
-
-async fn execute_on<'c, D, E>(ex: E, sql: SqlStr, args: Args) -> Result<u64, Error>
-where
-    D: Driver,
-    D::Arguments: IntoArguments<D>,
-    E: sqlx::Executor<'c, Database = D>,
-{
-    let result = sqlx::query_with(sql, D::arguments(args))
-        .persistent(true)
-        .execute(ex)
-        .await?;
-    Ok(D::rows_affected(&result))
-}
-
-async fn fetch_optional_on<'c, D, E, R>(
-    ex: E,
-    sql: SqlStr,
-    args: Args,
-    plan: &[Option<JoinStep>],
-    decode: impl FnOnce(&mut RowReader<'_>) -> Result<R, Error>,
-) -> Result<Option<R>, Error>
-where
-    D: Driver,
-    D::Arguments: IntoArguments<D>,
-    E: sqlx::Executor<'c, Database = D>,
-{
-    let row = sqlx::query_with(sql, D::arguments(args))
-        .persistent(true)
-        .fetch_optional(ex)
-        .await?;
-    match row {
-        Some(row) => decode(&mut RowReader::new(D::row_ref(&row), plan)).map(Some),
-        None => Ok(None),
-    }
-}
-
-async fn fetch_all_on<'c, D, E, R>(
-    ex: E,
-    sql: SqlStr,
-    args: Args,
-    plan: &[Option<JoinStep>],
-    mut decode: impl FnMut(&mut RowReader<'_>) -> Result<R, Error>,
-) -> Result<Vec<R>, Error>
-where
-    D: Driver,
-    D::Arguments: IntoArguments<D>,
-    E: sqlx::Executor<'c, Database = D>,
-{
-    let mut rows = sqlx::query_with(sql, D::arguments(args))
-        .persistent(true)
-        .fetch(ex);
-    let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        out.push(decode(&mut RowReader::new(D::row_ref(&row), plan))?);
-    }
-    Ok(out)
-}
-
-/// Runs `$f(executor, args..)` on the pool or the transaction's connection.
-macro_rules! dispatch {
-    ($exec:expr, $f:ident($($arg:expr),* $(,)?)) => {
-        match $exec {
-            Exec::Db(db) => {
-                db.count_statement();
-                match &db.inner.pool {
-                    Pool::Sqlite(p) => $f(p, $($arg),*).await,
-                    Pool::Postgres(p) => $f(p, $($arg),*).await,
-                }
-            }
-            Exec::Tx(tx) => {
-                tx.database().count_statement();
-                let mut conn = tx.lock().await;
-                match conn.as_mut() {
-                    None => Err(Error::TransactionClosed),
-                    Some(TxConn::Sqlite(t)) => $f(&mut **t, $($arg),*).await,
-                    Some(TxConn::Postgres(t)) => $f(&mut **t, $($arg),*).await,
-                }
-            }
-        }
+/// The error for a URL whose backend this build of kiln leaves out.
+#[allow(dead_code)]
+fn not_built(backend: Backend) -> Error {
+    let feature = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
     };
-}
-
-impl Exec<'_> {
-    pub(crate) fn backend(self) -> Backend {
-        match self {
-            Exec::Db(db) => db.backend(),
-            Exec::Tx(tx) => tx.database().backend(),
-        }
-    }
-
-    /// Runs a statement; answers the number of rows it changed.
-    pub(crate) async fn execute(self, sql: SqlStr, args: Args) -> Result<u64, Error> {
-        dispatch!(self, execute_on(sql, args))
-    }
-
-    /// Runs a query expecting at most one row.
-    pub(crate) async fn fetch_optional<R>(
-        self,
-        sql: SqlStr,
-        args: Args,
-        plan: &[Option<JoinStep>],
-        decode: impl FnOnce(&mut RowReader<'_>) -> Result<R, Error>,
-    ) -> Result<Option<R>, Error> {
-        dispatch!(self, fetch_optional_on(sql, args, plan, decode))
-    }
-
-    /// Runs a query, decoding every row.
-    pub(crate) async fn fetch_all<R>(
-        self,
-        sql: SqlStr,
-        args: Args,
-        plan: &[Option<JoinStep>],
-        decode: impl FnMut(&mut RowReader<'_>) -> Result<R, Error>,
-    ) -> Result<Vec<R>, Error> {
-        dispatch!(self, fetch_all_on(sql, args, plan, decode))
-    }
+    Error::Database(sqlx::Error::Configuration(
+        format!(
+            "kiln was built without its `{feature}` feature; enable it to use this database URL"
+        )
+        .into(),
+    ))
 }

@@ -143,12 +143,12 @@ impl Error {
 pub(crate) fn kind_of(err: &sqlx::Error) -> Kind {
     match err {
         sqlx::Error::Database(db) => {
+            #[cfg(feature = "postgres")]
             if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                postgres_kind(pg)
-            } else {
-                let code = db.code().and_then(|c| c.parse::<i32>().ok());
-                sqlite_kind(code.unwrap_or(0), db.message())
+                return postgres_kind(pg);
             }
+            let code = db.code().and_then(|c| c.parse::<i32>().ok());
+            sqlite_kind(code.unwrap_or(0), db.message())
         }
         sqlx::Error::PoolTimedOut => Kind::PoolTimedOut,
         sqlx::Error::PoolClosed
@@ -200,6 +200,7 @@ fn sqlite_kind(code: i32, message: &str) -> Kind {
 }
 
 /// PostgreSQL's SQLSTATE codes: <https://www.postgresql.org/docs/current/errcodes-appendix.html>.
+#[cfg(feature = "postgres")]
 fn postgres_kind(err: &sqlx::postgres::PgDatabaseError) -> Kind {
     let code = err.code();
     match code {
@@ -239,6 +240,7 @@ fn postgres_kind(err: &sqlx::postgres::PgDatabaseError) -> Kind {
 }
 
 /// The column in a PostgreSQL detail such as `Key (isbn)=(x) already exists.`
+#[cfg(feature = "postgres")]
 fn key_column(detail: &str) -> Option<String> {
     let rest = detail.strip_prefix("Key (")?;
     let end = rest.find(")=")?;
@@ -362,6 +364,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "postgres")]
     fn postgres_key_detail() {
         assert_eq!(
             key_column("Key (isbn)=(1-2) already exists.").as_deref(),

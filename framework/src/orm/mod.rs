@@ -1,8 +1,10 @@
 #![doc = include_str!("guide.md")]
 
+mod backend;
 mod column;
 mod database;
 mod error;
+mod exec;
 mod foreign_key;
 mod id;
 mod ops;
@@ -11,9 +13,9 @@ mod row;
 mod table;
 mod transaction;
 
-pub use crate::db::Db;
+pub use backend::Backend;
 pub use column::{ColumnType, TextColumn};
-pub use database::{Backend, Database, DatabaseBuilder};
+pub use database::{Database, DatabaseBuilder};
 pub use error::Error;
 pub use foreign_key::ForeignKey;
 pub use id::{Id, ParseIdError};

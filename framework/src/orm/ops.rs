@@ -3,8 +3,10 @@
 
 use sqlx::SqlStr;
 
-use super::database::{Backend, Database, Exec};
+use super::backend::Backend;
+use super::database::Database;
 use super::error::Error;
+use super::exec::Exec;
 use super::id::Id;
 use super::query::Select;
 use super::row::Args;

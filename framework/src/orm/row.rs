@@ -1,11 +1,18 @@
 //! The two ends of a statement: [`Args`] collects bound parameters, [`RowReader`]
 //! decodes a result row column by column. Both hide which backend is in use.
 
+#[cfg(feature = "postgres")]
+use sqlx::Postgres;
+#[cfg(feature = "sqlite")]
+use sqlx::Sqlite;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgArguments, PgRow};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Arguments as _, Decode, Encode, Postgres, Row as _, Sqlite, Type, ValueRef as _};
+#[allow(unused_imports)]
+use sqlx::{Arguments as _, Decode, Encode, Row as _, Type, ValueRef as _};
 
-use super::database::Backend;
+use super::backend::Backend;
 use super::error::Error;
 
 /// A column's SQL type, named per backend by [`SqlType::sql`].
@@ -74,52 +81,96 @@ impl SqlType {
     }
 }
 
-/// A value both drivers can encode.
+/// A value every enabled driver can encode (one bound per driver, so that the
+/// derive's generated code names no driver).
 #[doc(hidden)]
-pub trait Encodable<'t>:
-    Encode<'t, Sqlite> + Type<Sqlite> + Encode<'t, Postgres> + Type<Postgres>
-{
-}
+pub trait Encodable<'t>: EncodeSqlite<'t> + EncodePostgres<'t> {}
 
-impl<'t, T> Encodable<'t> for T where
-    T: Encode<'t, Sqlite> + Type<Sqlite> + Encode<'t, Postgres> + Type<Postgres>
-{
-}
+impl<'t, T: EncodeSqlite<'t> + EncodePostgres<'t>> Encodable<'t> for T {}
 
-/// A value both drivers can decode.
+/// A value every enabled driver can decode.
 #[doc(hidden)]
-pub trait Decodable:
-    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
-{
-}
+pub trait Decodable: DecodeSqlite + DecodePostgres {}
 
-impl<T> Decodable for T where
-    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
-{
-}
+impl<T: DecodeSqlite + DecodePostgres> Decodable for T {}
+
+/// What SQLite needs to encode a value (nothing without the `sqlite` feature).
+#[doc(hidden)]
+#[cfg(feature = "sqlite")]
+pub trait EncodeSqlite<'t>: Encode<'t, Sqlite> + Type<Sqlite> {}
+#[cfg(feature = "sqlite")]
+impl<'t, T: Encode<'t, Sqlite> + Type<Sqlite>> EncodeSqlite<'t> for T {}
+#[doc(hidden)]
+#[cfg(not(feature = "sqlite"))]
+pub trait EncodeSqlite<'t> {}
+#[cfg(not(feature = "sqlite"))]
+impl<T> EncodeSqlite<'_> for T {}
+
+/// What PostgreSQL needs to encode a value (nothing without the `postgres` feature).
+#[doc(hidden)]
+#[cfg(feature = "postgres")]
+pub trait EncodePostgres<'t>: Encode<'t, Postgres> + Type<Postgres> {}
+#[cfg(feature = "postgres")]
+impl<'t, T: Encode<'t, Postgres> + Type<Postgres>> EncodePostgres<'t> for T {}
+#[doc(hidden)]
+#[cfg(not(feature = "postgres"))]
+pub trait EncodePostgres<'t> {}
+#[cfg(not(feature = "postgres"))]
+impl<T> EncodePostgres<'_> for T {}
+
+/// What SQLite needs to decode a value.
+#[doc(hidden)]
+#[cfg(feature = "sqlite")]
+pub trait DecodeSqlite: for<'r> Decode<'r, Sqlite> + Type<Sqlite> {}
+#[cfg(feature = "sqlite")]
+impl<T: for<'r> Decode<'r, Sqlite> + Type<Sqlite>> DecodeSqlite for T {}
+#[doc(hidden)]
+#[cfg(not(feature = "sqlite"))]
+pub trait DecodeSqlite {}
+#[cfg(not(feature = "sqlite"))]
+impl<T> DecodeSqlite for T {}
+
+/// What PostgreSQL needs to decode a value.
+#[doc(hidden)]
+#[cfg(feature = "postgres")]
+pub trait DecodePostgres: for<'r> Decode<'r, Postgres> + Type<Postgres> {}
+#[cfg(feature = "postgres")]
+impl<T: for<'r> Decode<'r, Postgres> + Type<Postgres>> DecodePostgres for T {}
+#[doc(hidden)]
+#[cfg(not(feature = "postgres"))]
+pub trait DecodePostgres {}
+#[cfg(not(feature = "postgres"))]
+impl<T> DecodePostgres for T {}
 
 /// The bound parameters of one statement, for the backend it runs on.
 #[doc(hidden)]
 pub enum Args {
     /// SQLite's arguments.
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteArguments),
     /// PostgreSQL's arguments.
+    #[cfg(feature = "postgres")]
     Postgres(PgArguments),
 }
 
 impl Args {
     pub(crate) fn new(backend: Backend, capacity: usize) -> Args {
         match backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let mut a = SqliteArguments::default();
                 a.reserve(capacity, 0);
                 Args::Sqlite(a)
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let mut a = PgArguments::default();
                 a.reserve(capacity, capacity * 8);
                 Args::Postgres(a)
             }
+            // A `Database` only ever holds a pool of a backend this build has.
+            #[allow(unreachable_patterns)]
+            other => unreachable!("kiln was built without the {other:?} backend"),
         }
     }
 
@@ -127,7 +178,9 @@ impl Args {
     #[inline]
     pub fn push<'t, T: Encodable<'t>>(&mut self, value: T) -> Result<(), Error> {
         let res = match self {
+            #[cfg(feature = "sqlite")]
             Args::Sqlite(a) => a.add(value),
+            #[cfg(feature = "postgres")]
             Args::Postgres(a) => a.add(value),
         };
         res.map_err(|e| Error::Database(sqlx::Error::Encode(e)))
@@ -156,7 +209,9 @@ impl Args {
     /// How many parameters are bound.
     pub(crate) fn len(&self) -> usize {
         match self {
+            #[cfg(feature = "sqlite")]
             Args::Sqlite(a) => a.len(),
+            #[cfg(feature = "postgres")]
             Args::Postgres(a) => a.len(),
         }
     }
@@ -229,7 +284,9 @@ pub struct JoinStep {
 #[doc(hidden)]
 #[derive(Clone, Copy)]
 pub(crate) enum RowRef<'r> {
+    #[cfg(feature = "sqlite")]
     Sqlite(&'r SqliteRow),
+    #[cfg(feature = "postgres")]
     Postgres(&'r PgRow),
 }
 
@@ -258,7 +315,9 @@ impl<'r> RowReader<'r> {
         let i = self.col;
         self.col += 1;
         match self.row {
+            #[cfg(feature = "sqlite")]
             RowRef::Sqlite(r) => r.try_get(i),
+            #[cfg(feature = "postgres")]
             RowRef::Postgres(r) => r.try_get(i),
         }
         .map_err(Error::decode)
@@ -268,7 +327,9 @@ impl<'r> RowReader<'r> {
     pub fn is_null(&self) -> Result<bool, Error> {
         let i = self.col;
         match self.row {
+            #[cfg(feature = "sqlite")]
             RowRef::Sqlite(r) => r.try_get_raw(i).map(|v| v.is_null()),
+            #[cfg(feature = "postgres")]
             RowRef::Postgres(r) => r.try_get_raw(i).map(|v| v.is_null()),
         }
         .map_err(Error::decode)

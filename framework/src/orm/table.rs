@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use super::database::Backend;
+use super::backend::Backend;
 use super::error::Error;
 use super::id::Id;
 use super::row::{Args, JoinStep, RowReader, SqlType};

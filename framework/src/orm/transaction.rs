@@ -3,15 +3,100 @@
 use std::fmt;
 use std::sync::Arc;
 
-use sqlx::{Postgres, Sqlite};
+#[cfg(feature = "postgres")]
+use sqlx::Postgres;
+#[cfg(feature = "sqlite")]
+use sqlx::Sqlite;
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::database::{Backend, Database, Exec};
+use super::backend::Backend;
+use super::database::{Database, Pool};
 use super::error::Error;
 
 pub(crate) enum TxConn {
+    #[cfg(feature = "sqlite")]
     Sqlite(sqlx::Transaction<'static, Sqlite>),
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Database {
+    /// Starts a transaction: operations on the [`Tx`] see each other and take
+    /// effect together at [`Tx::commit`]; dropping it uncommitted rolls back.
+    ///
+    /// [`transaction`](Database::transaction) is usually more convenient.
+    pub async fn begin(&self) -> Result<Tx, Error> {
+        self.count_statement();
+        let conn = match self.pool() {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        };
+        Ok(Tx::new(self.clone(), conn))
+    }
+
+    /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back when it
+    /// returns `Err` or panics (and then lets the panic continue).
+    ///
+    /// ```
+    /// # use kiln::prelude::*;
+    /// # #[derive(Table)] struct Account { id: Id<Account>, balance: i64 }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let db = Database::connect("sqlite::memory:").await?;
+    /// # db.create::<Account>().await?;
+    /// let mut a = Account { id: Id::new(), balance: 10 };
+    /// db.save(&mut a).await?;
+    ///
+    /// let result = db
+    ///     .transaction(|tx| async move {
+    ///         a.balance -= 20;
+    ///         tx.save(&mut a).await?;
+    ///         if a.balance < 0 {
+    ///             return Err(Error::bad_request("insufficient funds")); // rolls back
+    ///         }
+    ///         Ok(a)
+    ///     })
+    ///     .await;
+    /// assert!(result.is_err());
+    /// assert_eq!(db.all::<Account>().await?[0].balance, 10);
+    /// # Ok::<(), kiln::Error>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// Inside, use `tx`, not the `Database`: on a single-connection database (such as
+    /// `sqlite::memory:`) the transaction holds the only connection.
+    pub async fn transaction<F, Fut, R>(&self, f: F) -> crate::error::Result<R>
+    where
+        F: FnOnce(Tx) -> Fut,
+        Fut: Future<Output = crate::error::Result<R>>,
+    {
+        use futures_util::FutureExt;
+        use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+        let tx = self.begin().await?;
+        let fut = match catch_unwind(AssertUnwindSafe(|| f(tx.clone()))) {
+            Ok(fut) => fut,
+            Err(panic) => {
+                tx.finish(false).await;
+                resume_unwind(panic);
+            }
+        };
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(Ok(value)) => {
+                tx.finish_commit().await?;
+                Ok(value)
+            }
+            Ok(Err(err)) => {
+                tx.finish(false).await;
+                Err(err)
+            }
+            Err(panic) => {
+                tx.finish(false).await;
+                resume_unwind(panic)
+            }
+        }
+    }
 }
 
 /// A transaction in progress: the same operations as [`Database`] (`save`, `get`,
@@ -50,10 +135,6 @@ impl Tx {
         self.conn.lock().await
     }
 
-    pub(crate) fn exec(&self) -> Exec<'_> {
-        Exec::Tx(self)
-    }
-
     /// Which database system this is.
     pub fn backend(&self) -> Backend {
         self.db.backend()
@@ -82,9 +163,13 @@ impl Tx {
     async fn end(&self, conn: TxConn, commit: bool) -> Result<(), Error> {
         self.db.count_statement();
         match (conn, commit) {
+            #[cfg(feature = "sqlite")]
             (TxConn::Sqlite(t), true) => t.commit().await?,
+            #[cfg(feature = "sqlite")]
             (TxConn::Sqlite(t), false) => t.rollback().await?,
+            #[cfg(feature = "postgres")]
             (TxConn::Postgres(t), true) => t.commit().await?,
+            #[cfg(feature = "postgres")]
             (TxConn::Postgres(t), false) => t.rollback().await?,
         }
         Ok(())
