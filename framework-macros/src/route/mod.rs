@@ -61,26 +61,19 @@ pub(crate) fn attribute(
     args: TokenStream,
     item: TokenStream,
 ) -> TokenStream {
-    let func: syn::ItemFn = match syn::parse2(item.clone()) {
-        Ok(f) => f,
-        Err(_) => {
-            let err = syn::Error::new_spanned(
-                &item,
-                "route attributes go on an `async fn`; use `#[resource]` on an `impl` block",
-            );
-            let err = err.to_compile_error();
-            return quote! { #err #item };
-        }
-    };
-    match parse::route(method, args, &func) {
-        Ok(route) => {
-            let code = expand::route(&route, &func.vis);
-            quote! { #func #code }
-        }
-        // Keep the function so one mistake gives one error and the IDE keeps working.
-        Err(err) => {
-            let err = err.to_compile_error();
-            quote! { #err #func }
-        }
-    }
+    kiln_macro_support::attribute(
+        item,
+        "route attributes go on an `async fn`; use `#[resource]` on an `impl` block",
+        |func: syn::ItemFn| match parse::route(method, args, &func) {
+            Ok(route) => {
+                let code = expand::route(&route, &func.vis);
+                quote! { #func #code }
+            }
+            // Keep the function so one mistake gives one error and the IDE keeps working.
+            Err(err) => {
+                let err = err.to_compile_error();
+                quote! { #err #func }
+            }
+        },
+    )
 }
