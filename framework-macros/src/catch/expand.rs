@@ -10,7 +10,7 @@ use super::{Catcher, Status};
 /// The code after the user's function: the companion struct `catchers![..]` names.
 pub(crate) fn catcher(c: &Catcher, vis: &Visibility) -> TokenStream {
     let name = &c.ident;
-    let info = info(name, c.status);
+    let info = info(name, Some(c.status));
     let args = c.args.iter().map(
         |ty| quote_spanned!(ty.span()=> <#ty as ::kiln::__private::FromCatch>::from_catch(&__req)),
     );
@@ -50,12 +50,36 @@ pub(crate) fn catcher(c: &Catcher, vis: &Visibility) -> TokenStream {
     }
 }
 
+/// After a mistake in a `#[catch]`: the companion struct, so that `catchers![name]`
+/// still compiles and the mistake is reported once. It keeps the status if that was
+/// read (a clash with another catcher is a mistake of its own); else it claims a
+/// status no catcher can have, 0.
+pub(crate) fn fallback(name: &Ident, vis: &Visibility, status: Option<Status>) -> TokenStream {
+    let info = info(name, status);
+    quote! {
+        #[allow(non_camel_case_types, dead_code)]
+        #[doc(hidden)]
+        #vis struct #name {}
+
+        #[allow(dead_code, clippy::all)]
+        impl #name {
+            #info
+
+            #[doc(hidden)]
+            pub fn __kiln_catcher() -> ::kiln::__private::Catcher {
+                ::core::unreachable!("a `#[catch]` with mistakes does not compile")
+            }
+        }
+    }
+}
+
 /// The `__KILN_CATCHER` constant `catchers![..]` checks for clashes.
-fn info(name: &Ident, status: Status) -> TokenStream {
+fn info(name: &Ident, status: Option<Status>) -> TokenStream {
     let display = name.to_string();
     let code_expr = match status {
-        Status::Code(c) => quote!(::kiln::__private::Some(#c)),
-        Status::Default => quote!(::kiln::__private::None),
+        Some(Status::Code(c)) => quote!(::kiln::__private::Some(#c)),
+        Some(Status::Default) => quote!(::kiln::__private::None),
+        None => quote!(::kiln::__private::Some(0u16)),
     };
     let line = quote_spanned!(name.span()=> ::core::line!());
     quote! {

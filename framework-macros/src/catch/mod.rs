@@ -1,7 +1,9 @@
 //! `#[catch(404)]` and `#[catch(default)]`: a function that renders error pages.
 //!
 //! Stages: [`parse`] reads the status and the function into a [`Catcher`]; [`expand`]
-//! writes its companion struct and cannot fail.
+//! writes its companion struct and cannot fail. After a mistake,
+//! [`expand::fallback`] still writes the items `catchers![..]` names, so one mistake
+//! gives one error.
 
 mod expand;
 mod parse;
@@ -38,9 +40,10 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
                 let code = expand::catcher(&catcher, &func.vis);
                 quote! { #func #code }
             }
-            Err(err) => {
-                let err = err.to_compile_error();
-                quote! { #err #func }
+            Err(broken) => {
+                let err = broken.error.to_compile_error();
+                let stub = expand::fallback(&func.sig.ident, &func.vis, broken.status);
+                quote! { #err #func #stub }
             }
         }
     })

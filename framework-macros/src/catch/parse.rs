@@ -7,8 +7,14 @@ use syn::{FnArg, ItemFn, Lit};
 use super::{Catcher, Status};
 use kiln_macro_support::{Ctxt, FnRules, check_signature};
 
+/// The mistakes in a `#[catch]`, and its status if that much could be read.
+pub(crate) struct Broken {
+    pub(crate) error: syn::Error,
+    pub(crate) status: Option<Status>,
+}
+
 /// Reads the attribute's status and the catcher function; every mistake is reported.
-pub(crate) fn catcher(args: TokenStream, func: &ItemFn) -> syn::Result<Catcher> {
+pub(crate) fn catcher(args: TokenStream, func: &ItemFn) -> Result<Catcher, Broken> {
     let mut cx = Ctxt::new();
     let status = status(args, &mut cx);
     let sig = &func.sig;
@@ -41,8 +47,10 @@ pub(crate) fn catcher(args: TokenStream, func: &ItemFn) -> syn::Result<Catcher> 
             args,
             ret_span,
         }),
-        (_, Some(err)) => Err(err),
-        (None, None) => Err(syn::Error::new(Span::call_site(), "invalid catcher")),
+        (status, error) => Err(Broken {
+            error: error.unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid catcher")),
+            status,
+        }),
     }
 }
 

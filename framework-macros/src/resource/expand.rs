@@ -3,6 +3,9 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use syn::ItemImpl;
+
+use kiln_route::RoutePath;
 
 use super::Resource;
 use crate::route::expand;
@@ -42,6 +45,21 @@ pub(crate) fn resource(r: &Resource) -> TokenStream {
             }
 
             #(#fns)*
+        }
+    }
+}
+
+/// After a mistake in a `#[resource]`: the type gets no routes, so that
+/// `routes![Type]` (and `Type::uri(..)`, if the path parsed) still compile and the
+/// mistake is reported once.
+pub(crate) fn fallback(imp: &ItemImpl, path: Option<&RoutePath>) -> TokenStream {
+    let self_ty = &imp.self_ty;
+    let (impl_generics, _, where_clause) = imp.generics.split_for_impl();
+    let items = expand::no_routes(&syn::parse_quote!(pub), path);
+    quote! {
+        #[allow(dead_code, unused_variables, clippy::all)]
+        impl #impl_generics #self_ty #where_clause {
+            #items
         }
     }
 }

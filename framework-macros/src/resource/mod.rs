@@ -3,7 +3,8 @@
 //!
 //! Stages: [`parse`] reads the path and the handler methods into a [`Resource`]
 //! (handlers analysed as route handlers are); [`expand`] writes the routes with the
-//! route attribute's pieces and cannot fail.
+//! route attribute's pieces and cannot fail. After a mistake, [`expand::fallback`]
+//! still gives the type the items `routes![..]` names.
 
 mod expand;
 mod parse;
@@ -34,9 +35,10 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
                 let code = expand::resource(&resource);
                 quote! { #imp #code }
             }
-            Err(err) => {
-                let err = err.to_compile_error();
-                quote! { #err #imp }
+            Err(broken) => {
+                let err = broken.error.to_compile_error();
+                let stub = expand::fallback(&imp, broken.path.as_ref());
+                quote! { #err #imp #stub }
             }
         },
     )

@@ -6,7 +6,7 @@ use syn::visit_mut::VisitMut;
 use syn::{ImplItem, ItemImpl, LitStr, Type};
 
 use super::Resource;
-use crate::route::parse;
+use crate::route::parse::{self, Broken};
 use kiln_macro_support::Ctxt;
 
 /// Replaces `Self` in argument types by the resource type, so generated items nested
@@ -27,7 +27,7 @@ impl VisitMut for ReplaceSelf<'_> {
 }
 
 /// Reads the resource path and the handler methods; every mistake is reported.
-pub(crate) fn resource(args: TokenStream, imp: &ItemImpl) -> syn::Result<Resource> {
+pub(crate) fn resource(args: TokenStream, imp: &ItemImpl) -> Result<Resource, Broken> {
     let mut cx = Ctxt::new();
     let lit: LitStr = syn::parse2(args.clone()).map_err(|_| {
         syn::Error::new_spanned(
@@ -89,7 +89,9 @@ pub(crate) fn resource(args: TokenStream, imp: &ItemImpl) -> syn::Result<Resourc
             path,
             handlers,
         }),
-        (_, Some(err)) => Err(err),
-        (None, None) => Err(syn::Error::new(Span::call_site(), "invalid resource")),
+        (path, error) => Err(Broken {
+            error: error.unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid resource")),
+            path,
+        }),
     }
 }

@@ -84,12 +84,25 @@ impl Parse for RouteArgs {
     }
 }
 
+/// The mistakes in a route attribute or resource, and its path if that parsed (the
+/// fallback still gives it a `uri(..)` of the right arity).
+pub(crate) struct Broken {
+    pub(crate) error: syn::Error,
+    pub(crate) path: Option<RoutePath>,
+}
+
+impl From<syn::Error> for Broken {
+    fn from(error: syn::Error) -> Broken {
+        Broken { error, path: None }
+    }
+}
+
 /// Reads a route attribute's arguments and its handler.
 pub(crate) fn route(
     method: Option<HttpMethod>,
     args: TokenStream,
     func: &syn::ItemFn,
-) -> syn::Result<Route> {
+) -> Result<Route, Broken> {
     let mut errors = Ctxt::new();
     let args = RouteArgs::parse.parse2(args)?;
     for e in args.extra {
@@ -134,16 +147,17 @@ pub(crate) fn route(
         &mut errors,
         None,
     );
-    match (path, handler) {
-        (Some(path), Some(handler)) => errors.finish(Route {
+    match (path, handler, errors.into_error()) {
+        (Some(path), Some(handler), None) => Ok(Route {
             methods,
             path,
             path_lit: args.path,
             handler,
         }),
-        _ => Err(errors
-            .into_error()
-            .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid route"))),
+        (path, _, error) => Err(Broken {
+            error: error.unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid route")),
+            path,
+        }),
     }
 }
 
