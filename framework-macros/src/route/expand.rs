@@ -55,6 +55,51 @@ pub(crate) fn route(route: &Route, vis: &Visibility) -> TokenStream {
     }
 }
 
+/// After a mistake in a route attribute: the companion struct with no routes, so that
+/// `routes![name]` (and `name::uri(..)`, if the path parsed) still compile and the
+/// mistake is reported once.
+pub(crate) fn fallback(name: &Ident, vis: &Visibility, path: Option<&RoutePath>) -> TokenStream {
+    let items = no_routes(vis, path);
+    quote! {
+        #[allow(non_camel_case_types, dead_code)]
+        #[doc(hidden)]
+        #vis struct #name {}
+
+        #[allow(dead_code, unused_variables, clippy::all)]
+        impl #name {
+            #items
+        }
+    }
+}
+
+/// The items `routes![..]` names, for a companion type that has no routes (after a
+/// mistake): an empty `__KILN_ROUTES` (which collides with nothing), a no-op
+/// `__kiln_routes`, and, if the path parsed, a `uri(..)` taking anything for each
+/// parameter.
+pub(crate) fn no_routes(vis: &Visibility, path: Option<&RoutePath>) -> TokenStream {
+    let uri = path.map(|path| {
+        let params: Vec<Ident> = path.path_params().map(|n| format_ident!("{}", n)).collect();
+        let generics: Vec<Ident> = (0..params.len())
+            .map(|i| format_ident!("__K{}", i))
+            .collect();
+        quote! {
+            #[doc(hidden)]
+            #vis fn uri<#(#generics),*>(#(#params: #generics),*) -> ::kiln::__private::String {
+                ::core::unreachable!("a route with mistakes does not compile")
+            }
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        pub const __KILN_ROUTES: &'static [::kiln::__private::RouteInfo] = &[];
+
+        #[doc(hidden)]
+        pub fn __kiln_routes(_: &mut ::kiln::__private::Routes) {}
+
+        #uri
+    }
+}
+
 /// `__routes.__push(..)` for the `index`-th route of a companion type.
 pub(crate) fn push(call: &Ident, checks: &Ident, index: usize, span: Span) -> TokenStream {
     // Spanned at the handler's name: a non-`Send` future is reported there.

@@ -3,7 +3,8 @@
 //!
 //! Stages: [`parse`] reads the attribute and the function into a [`Route`] model
 //! (every mistake a `syn::Error` at its token, all reported at once); [`expand`]
-//! writes the code and cannot fail.
+//! writes the code and cannot fail; after a mistake, [`expand::fallback`] writes the
+//! companion struct empty, so `routes![..]` naming the handler adds no second error.
 
 pub(crate) mod expand;
 pub(crate) mod parse;
@@ -61,26 +62,21 @@ pub(crate) fn attribute(
     args: TokenStream,
     item: TokenStream,
 ) -> TokenStream {
-    let func: syn::ItemFn = match syn::parse2(item.clone()) {
-        Ok(f) => f,
-        Err(_) => {
-            let err = syn::Error::new_spanned(
-                &item,
-                "route attributes go on an `async fn`; use `#[resource]` on an `impl` block",
-            );
-            let err = err.to_compile_error();
-            return quote! { #err #item };
-        }
-    };
-    match parse::route(method, args, &func) {
-        Ok(route) => {
-            let code = expand::route(&route, &func.vis);
-            quote! { #func #code }
-        }
-        // Keep the function so one mistake gives one error and the IDE keeps working.
-        Err(err) => {
-            let err = err.to_compile_error();
-            quote! { #err #func }
-        }
-    }
+    kiln_macro_support::attribute(
+        item,
+        "route attributes go on an `async fn`; use `#[resource]` on an `impl` block",
+        |func: syn::ItemFn| match parse::route(method, args, &func) {
+            Ok(route) => {
+                let code = expand::route(&route, &func.vis);
+                quote! { #func #code }
+            }
+            // Keep the function, and the companion struct `routes!` names, so one
+            // mistake gives one error and the IDE keeps working.
+            Err(broken) => {
+                let err = broken.error.to_compile_error();
+                let stub = expand::fallback(&func.sig.ident, &func.vis, broken.path.as_ref());
+                quote! { #err #func #stub }
+            }
+        },
+    )
 }

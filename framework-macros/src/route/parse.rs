@@ -8,6 +8,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Ident, LitStr, Pat, PathArguments, Signature, Token, Type};
 
 use super::{Arg, ArgKind, Handler, Route};
+use kiln_macro_support::{Ctxt, FnRules, check_signature};
 use kiln_route::{METHODS, MethodDef, RoutePath, Segment};
 
 /// A method a route answers: a row of kiln-route's one method table.
@@ -83,27 +84,16 @@ impl Parse for RouteArgs {
     }
 }
 
-/// Collects errors so that all mistakes are reported at once.
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
+/// The mistakes in a route attribute or resource, and its path if that parsed (the
+/// fallback still gives it a `uri(..)` of the right arity).
+pub(crate) struct Broken {
+    pub(crate) error: syn::Error,
+    pub(crate) path: Option<RoutePath>,
+}
 
-impl Errors {
-    pub(crate) fn push(&mut self, err: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(err),
-            None => self.0 = Some(err),
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    pub(crate) fn finish<T>(self, value: T) -> syn::Result<T> {
-        match self.0 {
-            Some(err) => Err(err),
-            None => Ok(value),
-        }
+impl From<syn::Error> for Broken {
+    fn from(error: syn::Error) -> Broken {
+        Broken { error, path: None }
     }
 }
 
@@ -112,8 +102,8 @@ pub(crate) fn route(
     method: Option<HttpMethod>,
     args: TokenStream,
     func: &syn::ItemFn,
-) -> syn::Result<Route> {
-    let mut errors = Errors::default();
+) -> Result<Route, Broken> {
+    let mut errors = Ctxt::new();
     let args = RouteArgs::parse.parse2(args)?;
     for e in args.extra {
         errors.push(e);
@@ -157,20 +147,21 @@ pub(crate) fn route(
         &mut errors,
         None,
     );
-    match (path, handler) {
-        (Some(path), Some(handler)) => errors.finish(Route {
+    match (path, handler, errors.into_error()) {
+        (Some(path), Some(handler), None) => Ok(Route {
             methods,
             path,
             path_lit: args.path,
             handler,
         }),
-        _ => Err(errors
-            .0
-            .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid route"))),
+        (path, _, error) => Err(Broken {
+            error: error.unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid route")),
+            path,
+        }),
     }
 }
 
-fn method_list(span: Span, list: Vec<(Ident, Span)>, errors: &mut Errors) -> Vec<HttpMethod> {
+fn method_list(span: Span, list: Vec<(Ident, Span)>, errors: &mut Ctxt) -> Vec<HttpMethod> {
     if list.is_empty() {
         errors.push(syn::Error::new(
             span,
@@ -237,36 +228,23 @@ pub(crate) fn handler(
     call: TokenStream,
     path: Option<&RoutePath>,
     path_lit: &LitStr,
-    errors: &mut Errors,
+    errors: &mut Ctxt,
     owner: Option<&str>,
 ) -> Option<Handler> {
     let display = match owner {
         Some(o) => format!("{o}::{}", sig.ident),
         None => sig.ident.to_string(),
     };
-    let mut ok = true;
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
-            sig.fn_token.span,
-            format!("handler `{display}` must be an `async fn`"),
-        ));
-        ok = false;
-    }
-    if let Some(c) = &sig.constness {
-        errors.push(syn::Error::new(c.span, "a handler can't be a `const fn`"));
-        ok = false;
-    }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        errors.push(syn::Error::new_spanned(
-            &sig.generics,
-            "a handler can't be generic; kiln must know its argument types",
-        ));
-        ok = false;
-    }
-    if let Some(v) = &sig.variadic {
-        errors.push(syn::Error::new_spanned(v, "a handler can't be variadic"));
-        ok = false;
-    }
+    let mut ok = check_signature(
+        errors,
+        sig,
+        &FnRules {
+            what: "handler",
+            name: &display,
+            generic_note: "; kiln must know its argument types",
+            self_note: ": it is called with the request's arguments only",
+        },
+    );
     let path_params: Vec<&str> = path.map(|p| p.path_params().collect()).unwrap_or_default();
     let query_params: Vec<&str> = path
         .map(|p| p.query.iter().map(String::as_str).collect())
@@ -274,16 +252,9 @@ pub(crate) fn handler(
     let mut args = Vec::new();
     let mut bound: Vec<String> = Vec::new();
     for input in &sig.inputs {
-        let pat_ty = match input {
-            FnArg::Receiver(r) => {
-                errors.push(syn::Error::new_spanned(
-                    r,
-                    "a handler takes no `self`: it is called with the request's arguments only",
-                ));
-                ok = false;
-                continue;
-            }
-            FnArg::Typed(pt) => pt,
+        // A `self` receiver was reported by `check_signature`.
+        let FnArg::Typed(pat_ty) = input else {
+            continue;
         };
         let ty = (*pat_ty.ty).clone();
         let name = match &*pat_ty.pat {

@@ -7,7 +7,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Data, DeriveInput, Fields, Type, Visibility};
 
 use super::attr::{self, ColumnAttrs};
-use super::ctxt::Ctxt;
+use kiln_macro_support::Ctxt;
 
 /// A struct to store as a table.
 pub struct Table<'a> {

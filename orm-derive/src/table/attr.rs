@@ -5,7 +5,7 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Attribute, LitStr, Token};
 
-use super::ctxt::Ctxt;
+use kiln_macro_support::Ctxt;
 
 /// `#[table(name = "..")]` on the struct.
 #[derive(Default)]
@@ -107,7 +107,7 @@ pub fn table_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> TableAttrs {
             }
         });
         if let Err(e) = res {
-            cx.syn_error(e);
+            cx.push(e);
         }
     }
     out
@@ -148,7 +148,7 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
             }
         });
         if let Err(e) = res {
-            cx.syn_error(e);
+            cx.push(e);
         }
     }
     out

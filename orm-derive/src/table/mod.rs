@@ -4,7 +4,6 @@
 
 mod ast;
 mod attr;
-mod ctxt;
 mod expand;
 mod fallback;
 mod valid;
@@ -15,7 +14,7 @@ use syn::DeriveInput;
 
 /// The expansion of `#[derive(Table)]` on `input`.
 pub fn derive(input: &DeriveInput) -> TokenStream {
-    let mut cx = ctxt::Ctxt::default();
+    let mut cx = kiln_macro_support::Ctxt::new();
     let table = ast::Table::from_syn(&mut cx, input);
     if let Some(table) = &table {
         valid::check(&mut cx, table);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use syn::Type;
 
 use super::ast::{Table, last_segment, single_type_argument};
-use super::ctxt::Ctxt;
+use kiln_macro_support::Ctxt;
 
 /// PostgreSQL silently truncates longer identifiers (`NAMEDATALEN - 1`).
 const MAX_NAME: usize = 63;

@@ -1,10 +1,41 @@
-//! `#[page("home.html")]`: a struct rendered by an askama template from the crate's
-//! `templates/` folder, answering as an HTML page.
+//! Reading `#[page(..)]`'s arguments into the [`Page`] model, checking the template
+//! file exists.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::{DeriveInput, Ident, LitStr, Token};
+
+use super::{Page, Template};
+use kiln_macro_support::Ctxt;
+
+/// Reads the attribute's arguments and checks the item; every mistake is reported.
+pub(crate) fn page(args: TokenStream, input: &DeriveInput) -> syn::Result<Page> {
+    let mut cx = Ctxt::new();
+    let template = match PageArgs::parse.parse2(args) {
+        Ok(PageArgs::Path(path)) => {
+            if let Some(err) = missing_template(&path) {
+                cx.push(err);
+            }
+            Some(Template::Path(path))
+        }
+        Ok(PageArgs::Source { source, ext }) => Some(Template::Source { source, ext }),
+        Err(e) => {
+            cx.push(e);
+            None
+        }
+    };
+    if let syn::Data::Union(u) = &input.data {
+        cx.error_at(u.union_token.span, "`#[page]` goes on a struct or an enum");
+    }
+    match (template, cx.into_error()) {
+        (Some(template), None) => Ok(Page { template }),
+        (_, Some(err)) => Err(err),
+        (None, None) => Err(syn::Error::new(
+            Span::call_site(),
+            "invalid `#[page]` arguments",
+        )),
+    }
+}
 
 /// `"home.html"`, or `source = "..", ext = "html"` for an inline template.
 enum PageArgs {
@@ -59,53 +90,6 @@ impl Parse for PageArgs {
                 Span::call_site(),
                 "expected a template path, like `#[page(\"home.html\")]`",
             )),
-        }
-    }
-}
-
-/// Expands `#[page(..)]` on a struct.
-pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(item.clone()) {
-        Ok(i) => i,
-        Err(_) => {
-            let err = syn::Error::new_spanned(
-                &item,
-                "`#[page]` goes on a struct whose fields the template reads",
-            )
-            .to_compile_error();
-            return quote! { #err #item };
-        }
-    };
-    let template = match PageArgs::parse.parse2(args) {
-        Ok(PageArgs::Path(path)) => {
-            if let Some(err) = missing_template(&path) {
-                let err = err.to_compile_error();
-                return quote! { #err #input };
-            }
-            quote!(path = #path)
-        }
-        Ok(PageArgs::Source { source, ext }) => quote!(source = #source, ext = #ext),
-        Err(e) => {
-            let e = e.to_compile_error();
-            return quote! { #e #input };
-        }
-    };
-    if let syn::Data::Union(u) = &input.data {
-        let err = syn::Error::new(u.union_token.span, "`#[page]` goes on a struct or an enum")
-            .to_compile_error();
-        return quote! { #err #input };
-    }
-    let name = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    quote! {
-        #[derive(::kiln::askama::Template)]
-        #[template(#template, askama = ::kiln::askama)]
-        #input
-
-        impl #impl_generics ::kiln::__private::IntoResponse for #name #ty_generics #where_clause {
-            fn into_response(self) -> ::kiln::__private::Response {
-                ::kiln::__private::render_page(&self)
-            }
         }
     }
 }
