@@ -51,7 +51,7 @@ seconds() { # runs "$@", prints the wall-clock seconds it took
     echo "$end - $start" | bc
 }
 
-echo "| app | clean build | incremental (one handler touched) | crates compiled |"
+echo "| app | clean build | incremental (one handler touched) | crates in the tree |"
 echo "|---|---:|---:|---:|"
 for variant in axum kiln-lean kiln-default; do
     dir="$scratch/$variant"
