@@ -52,7 +52,7 @@
 //! | `kiln::Error`; how other errors convert into it with `?` | `error.rs`; `convert.rs` |
 //! | how handler arguments are read (path, query, extractors) | `extract.rs` |
 //! | responses (`Json`, `Html`, `Text`, `Redirect`), pages, reverse routes | `response.rs`, `page.rs`, `uri.rs` |
-//! | static files, middleware, the server, the test client | `static_files.rs`, `middleware.rs`, `server.rs`, `testing.rs` |
+//! | static files, middleware, the server, the test client | `static_files.rs`, `middleware/`, `server.rs`, `testing.rs` |
 //! | the ORM: tables, SQL generation, queries, transactions | `orm/` (`table.rs` writes the SQL, `query.rs` the typed queries) |
 //! | the ORM's web glue: `Db`, `App::database`, the HTTP status of ORM errors | `db.rs` |
 //!
@@ -153,7 +153,10 @@ pub mod __private {
         Extract, Finish, ParseParam, PathParam, path_params, query_optional, query_required,
         query_values,
     };
-    pub use crate::middleware::{middleware_next, middleware_request};
+    pub use crate::middleware::checks::{
+        MiddlewareNext, MiddlewareRequest, ViaBuiltin, ViaFn, ViaMiddleware, middleware_next,
+        middleware_request,
+    };
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub use crate::orm::__private as orm;
     pub use crate::page::render_page;

@@ -10,7 +10,6 @@ use super::{Catcher, Status};
 /// The code after the user's function: the companion struct `catchers![..]` names.
 pub(crate) fn catcher(c: &Catcher, vis: &Visibility) -> TokenStream {
     let name = &c.ident;
-    let info = info(name, Some(c.status));
     let args = c.args.iter().map(
         |ty| quote_spanned!(ty.span()=> <#ty as ::kiln::__private::FromCatch>::from_catch(&__req)),
     );
@@ -24,30 +23,20 @@ pub(crate) fn catcher(c: &Catcher, vis: &Visibility) -> TokenStream {
         Status::Default => "default".to_string(),
     };
     let doc = format!("Catcher `{name}` for {label} errors; register it with `catchers![{name}]`.");
-    quote! {
-        #[allow(non_camel_case_types, dead_code)]
-        #[doc = #doc]
-        #vis struct #name {}
-
-        #[allow(dead_code, clippy::all)]
-        impl #name {
-            #info
-
-            #[doc(hidden)]
-            pub fn __kiln_catcher() -> ::kiln::__private::Catcher {
-                ::kiln::__private::catcher(&Self::__KILN_CATCHER, false #(|| #needs)*, Self::__kiln_call)
-            }
-
-            fn __kiln_call(__req: ::kiln::__private::CatchRequest)
-                -> ::kiln::__private::BoxFuture<'static, ::kiln::__private::Response>
-            {
-                ::kiln::__private::Box::pin(async move {
-                    let __result = #name(#(#args),*).await;
-                    #respond
-                })
-            }
+    let body = quote! {
+        ::kiln::__private::catcher(&Self::__KILN_CATCHER, false #(|| #needs)*, Self::__kiln_call)
+    };
+    let call = quote! {
+        fn __kiln_call(__req: ::kiln::__private::CatchRequest)
+            -> ::kiln::__private::BoxFuture<'static, ::kiln::__private::Response>
+        {
+            ::kiln::__private::Box::pin(async move {
+                let __result = #name(#(#args),*).await;
+                #respond
+            })
         }
-    }
+    };
+    companion(name, vis, quote!(#[doc = #doc]), Some(c.status), body, call)
 }
 
 /// After a mistake in a `#[catch]`: the companion struct, so that `catchers![name]`
@@ -55,10 +44,33 @@ pub(crate) fn catcher(c: &Catcher, vis: &Visibility) -> TokenStream {
 /// read (a clash with another catcher is a mistake of its own); else it claims a
 /// status no catcher can have, 0.
 pub(crate) fn fallback(name: &Ident, vis: &Visibility, status: Option<Status>) -> TokenStream {
+    let body = quote!(::core::unreachable!(
+        "a `#[catch]` with mistakes does not compile"
+    ));
+    companion(
+        name,
+        vis,
+        quote!(#[doc(hidden)]),
+        status,
+        body,
+        TokenStream::new(),
+    )
+}
+
+/// The companion struct both paths write: its `__KILN_CATCHER` constant, its
+/// `__kiln_catcher()` (with `body`), and whatever else the impl needs (`extra`).
+fn companion(
+    name: &Ident,
+    vis: &Visibility,
+    doc: TokenStream,
+    status: Option<Status>,
+    body: TokenStream,
+    extra: TokenStream,
+) -> TokenStream {
     let info = info(name, status);
     quote! {
         #[allow(non_camel_case_types, dead_code)]
-        #[doc(hidden)]
+        #doc
         #vis struct #name {}
 
         #[allow(dead_code, clippy::all)]
@@ -67,8 +79,10 @@ pub(crate) fn fallback(name: &Ident, vis: &Visibility, status: Option<Status>) -
 
             #[doc(hidden)]
             pub fn __kiln_catcher() -> ::kiln::__private::Catcher {
-                ::core::unreachable!("a `#[catch]` with mistakes does not compile")
+                #body
             }
+
+            #extra
         }
     }
 }

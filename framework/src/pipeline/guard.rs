@@ -83,12 +83,15 @@ impl<F> CatchFuture<F> {
         state: AppState,
         handler: impl FnOnce(Request, AppState) -> F,
     ) -> CatchFuture<F> {
-        let (head, table, refused) = super::before_handler(&mut req, &state);
-        let state = match refused {
-            Some(res) => State::Ready { res: Some(res) },
-            None => State::Inner {
+        let (head, table, fits) = super::before_handler(&mut req, &state);
+        let state = if fits {
+            State::Inner {
                 fut: handler(req, state),
-            },
+            }
+        } else {
+            State::Ready {
+                res: Some(super::body_limit::too_large()),
+            }
         };
         CatchFuture { state, head, table }
     }
@@ -99,14 +102,14 @@ impl<F> CatchFuture<F> {
         state: AppState,
         handler: impl FnOnce(Request, AppState) -> F,
     ) -> CatchFuture<F> {
-        let (head, table, refused) = super::before_handler(&mut req, &state);
-        match refused {
-            Some(res) => CatchFuture {
-                state: State::Ready { res: Some(res) },
-                head,
-                table,
-            },
-            None => CatchFuture::guarded(head, table, || handler(req, state)),
+        let (head, table, fits) = super::before_handler(&mut req, &state);
+        if fits {
+            CatchFuture::guarded(head, table, || handler(req, state))
+        } else {
+            let state = State::Ready {
+                res: Some(super::body_limit::too_large()),
+            };
+            CatchFuture { state, head, table }
         }
     }
 

@@ -50,6 +50,7 @@ impl AppState {
     }
 
     /// kiln's own settings.
+    #[inline]
     pub(crate) fn runtime(&self) -> &Arc<Runtime> {
         &self.0.runtime
     }
@@ -78,12 +79,13 @@ impl fmt::Debug for AppState {
 }
 
 /// What every kiln handler call starts with: what the catchers need of the request
-/// (if the app has catchers), and the body-limit check, whose refusal replaces the
-/// handler's answer.
+/// (if the app has catchers), and the body-limit check: `false` means the handler must
+/// not run, and [`body_limit::too_large`] is the answer.
+#[inline]
 pub(crate) fn before_handler(
     req: &mut Request,
     state: &AppState,
-) -> (Option<Head>, Option<Arc<Runtime>>, Option<Response>) {
+) -> (Option<Head>, Option<Arc<Runtime>>, bool) {
     let runtime = state.runtime();
     let (head, kept) = match &runtime.catchers {
         Some(table) => (Some(table.head_of(req)), Some(runtime.clone())),

@@ -78,6 +78,10 @@ pub trait Middleware: Send + Sync + 'static {
     }
 }
 
+pub(crate) mod checks;
+
+use checks::{ViaBuiltin, ViaFn, ViaMiddleware};
+
 /// Something [`App::wrap`](crate::App::wrap) accepts: a [`Middleware`], an
 /// `async fn(Request, Next) -> Response`, or one of kiln's built-ins.
 #[diagnostic::on_unimplemented(
@@ -88,18 +92,6 @@ pub trait Wrap<Marker>: Sized {
     /// Puts this middleware around `router`.
     fn wrap_router(self, router: Router) -> Router;
 }
-
-/// Marks [`Middleware`] types for [`Wrap`].
-#[doc(hidden)]
-pub enum ViaMiddleware {}
-
-/// Marks function middleware for [`Wrap`].
-#[doc(hidden)]
-pub enum ViaFn {}
-
-/// Marks kiln's built-in middleware for [`Wrap`].
-#[doc(hidden)]
-pub enum ViaBuiltin {}
 
 impl<M: Middleware> Wrap<ViaMiddleware> for M {
     fn wrap_router(self, router: Router) -> Router {
@@ -331,31 +323,3 @@ impl http_body::Body for WatchedBody {
         self.inner.size_hint()
     }
 }
-
-/// The first argument of a `#[middleware]` function: the request.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "a middleware's first argument must be the `Request`, not `{Self}`",
-    note = "write `async fn name(req: Request, next: Next) -> Response`"
-)]
-pub trait MiddlewareRequest {}
-
-impl MiddlewareRequest for Request {}
-
-/// The second argument of a `#[middleware]` function: what comes next.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "a middleware's second argument must be `Next`, not `{Self}`",
-    note = "write `async fn name(req: Request, next: Next) -> Response`"
-)]
-pub trait MiddlewareNext {}
-
-impl MiddlewareNext for Next {}
-
-/// Checks a `#[middleware]` function's first argument type. Used by generated code.
-#[doc(hidden)]
-pub fn middleware_request<T: MiddlewareRequest>() {}
-
-/// Checks a `#[middleware]` function's second argument type. Used by generated code.
-#[doc(hidden)]
-pub fn middleware_next<T: MiddlewareNext>() {}
