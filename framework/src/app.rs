@@ -27,8 +27,13 @@ use crate::pipeline::runtime::{DEFAULT_BODY_LIMIT, Runtime};
 use crate::pipeline::{AppState, Caught};
 use crate::routing::table::{self, Entry};
 use crate::routing::{RouteDef, Routes, methods_of};
+use crate::security::host::AllowedHosts;
+use crate::security::{Exempt, SecurityHeaders, Shield};
 use crate::sentinel::{Checks, Registry};
 use crate::server::{Server, ServerConfig};
+use crate::session::SessionStore;
+use crate::session::key::{self, KeyRing};
+use crate::session::store::Sessions;
 use crate::state::StateBuilder;
 use crate::static_files::StaticFiles;
 
@@ -72,6 +77,36 @@ pub struct App {
     body_limit: usize,
     problems: Vec<Problem>,
     config: ServerConfig,
+    security: SecurityConfig,
+}
+
+/// What `App` was told about secure defaults; see the builder methods.
+struct SecurityConfig {
+    secret_key: Option<Vec<u8>>,
+    old_keys: Vec<Vec<u8>>,
+    store: Option<Arc<dyn SessionStore>>,
+    secure_cookies: bool,
+    session_max_age: Duration,
+    trusted_origins: Vec<String>,
+    allowed_hosts: Option<Vec<String>>,
+    headers: SecurityHeaders,
+    require_key: bool,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            secret_key: None,
+            old_keys: Vec::new(),
+            store: None,
+            secure_cookies: false,
+            session_max_age: crate::session::DEFAULT_MAX_AGE,
+            trusted_origins: Vec::new(),
+            allowed_hosts: None,
+            headers: SecurityHeaders::default(),
+            require_key: false,
+        }
+    }
 }
 
 impl Default for App {
@@ -92,6 +127,7 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
             problems: Vec::new(),
             config: ServerConfig::default(),
+            security: SecurityConfig::default(),
         }
     }
 
@@ -140,6 +176,7 @@ impl App {
                 methods,
                 path,
                 positional: false,
+                csrf: true,
                 make: Box::new(move |mr, filter| mr.on(filter, Caught(handler))),
                 checks: Checks::default(),
             },
@@ -244,6 +281,85 @@ impl App {
         self
     }
 
+    /// The secret key sealing session cookies (at least 32 bytes of random data);
+    /// without it, `$KILN_SECRET_KEY` (hex or base64). A release build whose handlers
+    /// use sessions or CSRF tokens refuses to start without one; a debug build makes a
+    /// random key (sessions then end when the app restarts) and warns.
+    pub fn secret_key(mut self, key: impl AsRef<[u8]>) -> App {
+        self.security.secret_key = Some(key.as_ref().to_vec());
+        self
+    }
+
+    /// A previous secret key, still accepted for reading cookies it sealed (key
+    /// rotation); `$KILN_OLD_SECRET_KEYS` (comma-separated) adds more.
+    pub fn old_secret_key(mut self, key: impl AsRef<[u8]>) -> App {
+        self.security.old_keys.push(key.as_ref().to_vec());
+        self
+    }
+
+    /// Refuses to start without a secret key even in a debug build, as a release build
+    /// that uses sessions does (for staging builds, and to test that check).
+    pub fn require_secret_key(mut self) -> App {
+        self.security.require_key = true;
+        self
+    }
+
+    /// Keeps sessions in `store` on the server instead of in the cookie (which then
+    /// holds only a sealed random id): [`DatabaseStore`](crate::session::DatabaseStore),
+    /// or `RedisStore` with the `redis` feature.
+    pub fn sessions(mut self, store: impl SessionStore) -> App {
+        self.security.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Marks kiln's cookies `Secure` (sent over HTTPS only): turn it on behind TLS.
+    pub fn secure_cookies(mut self, secure: bool) -> App {
+        self.security.secure_cookies = secure;
+        self
+    }
+
+    /// How long a session lives after its last change (default two weeks).
+    pub fn session_max_age(mut self, age: Duration) -> App {
+        self.security.session_max_age = age;
+        self
+    }
+
+    /// Origins (`https://pay.example`) whose cross-site unsafe requests are accepted by
+    /// the CSRF origin check. Form bodies still need the token.
+    pub fn trusted_origins<I, S>(mut self, origins: I) -> App
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.security.trusted_origins.extend(
+            origins
+                .into_iter()
+                .map(|o| o.into().trim_end_matches('/').to_string()),
+        );
+        self
+    }
+
+    /// The hosts the app answers to (`books.test`, or `.books.test` for the domain and
+    /// its subdomains); any other `Host` answers **400**. Without it any well-formed
+    /// host is accepted (a malformed, doubled or missing one never is).
+    pub fn allowed_hosts<I, S>(mut self, hosts: I) -> App
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let list = self.security.allowed_hosts.get_or_insert_with(Vec::new);
+        list.extend(hosts.into_iter().map(|h| h.into().to_ascii_lowercase()));
+        self
+    }
+
+    /// The security headers every response carries (default: `nosniff`,
+    /// `X-Frame-Options: DENY`, `Referrer-Policy: strict-origin-when-cross-origin`);
+    /// [`SecurityHeaders::none()`] turns them off.
+    pub fn security_headers(mut self, headers: SecurityHeaders) -> App {
+        self.security.headers = headers;
+        self
+    }
+
     /// The application as a plain axum router, to serve or to nest in other axum code.
     ///
     /// Fails with every problem found: routes defined twice (naming the method, the
@@ -259,8 +375,12 @@ impl App {
             body_limit,
             mut problems,
             config: _,
+            security,
         } = self;
-        let registry = Registry { state: &state };
+        let registry = Registry {
+            state: &state,
+            sessions: std::cell::Cell::new(false),
+        };
         let bad_path = |subject: String, location: Option<String>, message: String| {
             Problem::new(ProblemKind::BadPath, subject, location, message)
         };
@@ -332,6 +452,21 @@ impl App {
                 }
             }
         }
+        let exempt = Exempt::build(
+            entries
+                .iter()
+                .filter(|e| !e.def.csrf)
+                .map(|e| (&e.full, e.def.methods)),
+        );
+        let uses_sessions = registry.sessions.get();
+        let release = !cfg!(debug_assertions) || security.require_key;
+        let keys = match key_ring(&security, uses_sessions, !release) {
+            Ok(keys) => Some(keys),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        };
         let router = match table::build(entries, &static_prefixes) {
             Ok(router) => Some(router),
             Err(more) => {
@@ -346,15 +481,31 @@ impl App {
                 None
             }
         };
-        let (Some(router), Some(catchers)) = (router, catchers) else {
+        let (Some(router), Some(catchers), Some(keys)) = (router, catchers, keys) else {
             return Err(Error::launch(problems));
         };
 
         // kiln's own settings: one `Runtime`, shared by every handler's future, the
         // static files and the panic guard.
+        let shield = Shield {
+            hosts: AllowedHosts(security.allowed_hosts),
+            trusted_origins: security.trusted_origins,
+            csrf: true,
+            exempt,
+            sessions: Arc::new(Sessions {
+                keys,
+                store: security.store,
+                max_age: security.session_max_age,
+                secure: security.secure_cookies,
+            }),
+            every_request: uses_sessions,
+            body_limit,
+        };
         let runtime = Arc::new(Runtime {
             catchers: (!catchers.is_empty()).then_some(catchers),
             body_limit,
+            shield: Arc::new(shield),
+            headers: security.headers,
         });
         let mut services = Vec::new();
         for (files, prefix) in statics.iter().zip(&static_prefixes) {
@@ -394,10 +545,10 @@ impl App {
         for layer in layers.into_iter().rev() {
             router = layer(router);
         }
-        // Panics in the user's layers are 500s too, and errors kiln's built-in layers
-        // produce reach the catchers.
-        let guard = PanicGuardLayer::new(runtime.catchers.is_some().then_some(runtime));
-        Ok(router.layer(guard))
+        // Panics in the user's layers are 500s too, errors kiln's built-in layers
+        // produce reach the catchers, and what the layers answer themselves leaves with
+        // the security headers.
+        Ok(router.layer(PanicGuardLayer::new(runtime)))
     }
 
     /// Binds `addr` (use port 0 for any free port), ready to serve.
@@ -450,5 +601,60 @@ impl App {
         self.layers
             .insert(0, Box::new(crate::server::with_request_log));
         self.serve(addr).await
+    }
+}
+
+/// The app's secret keys: set with `App::secret_key` or `$KILN_SECRET_KEY`, with older
+/// ones for reading. Without one, a release build that uses sessions stops; otherwise
+/// a random key (warned about in a debug build that uses sessions).
+fn key_ring(
+    security: &SecurityConfig,
+    uses_sessions: bool,
+    debug: bool,
+) -> std::result::Result<KeyRing, Problem> {
+    let problem = |message: String| Problem::new(ProblemKind::Config, "secret key", None, message);
+    let env = std::env::var(key::SECRET_KEY_VAR)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let current = match (&security.secret_key, env) {
+        (Some(k), _) if k.len() < key::MIN_KEY_LEN => {
+            return Err(problem(format!(
+                "`App::secret_key` is {} bytes; it needs at least {} random bytes",
+                k.len(),
+                key::MIN_KEY_LEN
+            )));
+        }
+        (Some(k), _) => Some(k.clone()),
+        (None, Some(text)) => Some(
+            key::decode_key(&text).map_err(|e| problem(format!("${} {e}", key::SECRET_KEY_VAR)))?,
+        ),
+        (None, None) => None,
+    };
+    let mut old = security.old_keys.clone();
+    if let Ok(text) = std::env::var(key::OLD_KEYS_VAR) {
+        for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+            old.push(
+                key::decode_key(part)
+                    .map_err(|e| problem(format!("a key in ${} {e}", key::OLD_KEYS_VAR)))?,
+            );
+        }
+    }
+    match current {
+        Some(k) => Ok(KeyRing::new(&k, &old)),
+        None if uses_sessions && !debug => Err(problem(format!(
+            "this release build uses sessions or CSRF tokens but has no secret key: set ${} \
+             (at least 32 random bytes, hex or base64: `openssl rand -hex 32`) or call \
+             `App::secret_key`",
+            key::SECRET_KEY_VAR
+        ))),
+        None => {
+            if uses_sessions {
+                tracing::warn!(
+                    "kiln: no secret key (${}); sessions use a random key and end when the app restarts",
+                    key::SECRET_KEY_VAR
+                );
+            }
+            Ok(KeyRing::random())
+        }
     }
 }

@@ -30,6 +30,8 @@ pub enum ProblemKind {
     StaticFiles,
     /// The address to serve on: a bad `HOST` or `PORT`, or a socket that can't listen.
     Address,
+    /// A missing or invalid setting, such as the secret key of a release build.
+    Config,
 }
 
 /// One reason the app can't start.

@@ -82,8 +82,10 @@ mod page;
 mod pipeline;
 mod response;
 mod routing;
+mod security;
 mod sentinel;
 mod server;
+pub mod session;
 mod state;
 pub mod static_files;
 mod testing;
@@ -103,8 +105,11 @@ pub use page::Template;
 pub use pipeline::AppState;
 pub use response::{Html, Json, Redirect, Text};
 pub use routing::{Methods, Routes};
+pub use security::SecurityHeaders;
+pub use security::csrf::CsrfToken;
 pub use sentinel::{Registry, Sentinel};
 pub use server::Server;
+pub use session::Session;
 pub use state::{Managed, State};
 pub use testing::{TestClient, TestRequest, TestResponse};
 pub use uri::UriArg;
@@ -135,8 +140,9 @@ pub mod prelude {
     pub use crate::orm::{Database, ForeignKey, Id, Table};
     pub use crate::page::Template;
     pub use crate::{
-        App, Error, Html, Json, Redirect, Result, Routes, State, TestClient, Text, catch, catchers,
-        delete, get, head, middleware, options, page, patch, post, put, resource, route, routes,
+        App, CsrfToken, Error, Html, Json, Redirect, Result, Routes, Session, State, TestClient,
+        Text, catch, catchers, delete, get, head, middleware, options, page, patch, post, put,
+        resource, route, routes,
     };
     pub use axum::extract::{Form, Query, Request};
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};

@@ -11,9 +11,16 @@ use crate::state::{State, StateBuilder};
 /// What the app being built provides, for [`Sentinel`]s to inspect.
 pub struct Registry<'a> {
     pub(crate) state: &'a StateBuilder,
+    pub(crate) sessions: std::cell::Cell<bool>,
 }
 
 impl Registry<'_> {
+    /// Notes that a handler uses sessions (a `Session` or `CsrfToken` argument), so
+    /// every request gets its session and a release build needs a secret key.
+    pub(crate) fn needs_sessions(&self) {
+        self.sessions.set(true);
+    }
+
     /// Whether a value of type `T` is managed.
     pub fn manages<T: 'static>(&self) -> bool {
         self.state.contains_id(TypeId::of::<T>())
@@ -147,5 +154,22 @@ impl<T: Send + Sync + 'static> Sentinel for State<T> {
                 "it takes `State<{name}>` but no `{name}` is managed; add `.manage(..)` with one"
             ))
         }
+    }
+}
+
+/// A handler taking the session makes every request load it, and a release build
+/// need a secret key.
+impl Sentinel for crate::session::Session {
+    fn check(registry: &Registry<'_>) -> Result<(), String> {
+        registry.needs_sessions();
+        Ok(())
+    }
+}
+
+/// The CSRF token lives in the session: as for [`Session`](crate::Session).
+impl Sentinel for crate::security::csrf::CsrfToken {
+    fn check(registry: &Registry<'_>) -> Result<(), String> {
+        registry.needs_sessions();
+        Ok(())
     }
 }

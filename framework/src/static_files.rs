@@ -105,7 +105,7 @@ impl StaticFiles {
         Ok(StaticService {
             dir,
             cache_control,
-            catchers: runtime.catchers.is_some().then_some(runtime),
+            catchers: runtime,
             at_root,
         })
     }
@@ -175,7 +175,7 @@ impl Backend for Contained {
 pub(crate) struct StaticService {
     dir: ServeDir<tower_http::services::fs::DefaultServeDirFallback, Contained>,
     cache_control: HeaderValue,
-    catchers: Option<Arc<Runtime>>,
+    catchers: Arc<Runtime>,
     /// Served at `/` as the fallback: other methods are then just "no such route".
     at_root: bool,
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, SET_COOKIE};
+use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -17,6 +17,9 @@ use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
 use crate::app::App;
+use crate::security::MintCsrf;
+use crate::security::csrf::CSRF_HEADER;
+use crate::session::CSRF_COOKIE;
 
 /// Sends requests to an app in process.
 ///
@@ -99,7 +102,32 @@ impl TestClient {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             error: None,
+            csrf: Csrf::SameOrigin,
         }
+    }
+
+    /// The session's CSRF token, got from the app as a page with a form would give it,
+    /// if the client has none yet.
+    async fn csrf_token(&self) -> Option<String> {
+        if let Some(token) = self.cookie(CSRF_COOKIE) {
+            return Some(token);
+        }
+        let mut req = Request::builder()
+            .method(Method::GET)
+            .uri("/")
+            .header(HOST, "localhost")
+            .body(Body::empty())
+            .ok()?;
+        req.extensions_mut().insert(MintCsrf);
+        if let Some(cookies) = self.cookie_header("/") {
+            req.headers_mut().insert(COOKIE, cookies);
+        }
+        let res = match self.router.clone().oneshot(req).await {
+            Ok(res) => res,
+            Err(never) => match never {},
+        };
+        self.store_cookies(res.headers(), "/");
+        self.cookie(CSRF_COOKIE)
     }
 
     /// The value of the cookie `name` the client holds, if any.
@@ -177,9 +205,42 @@ pub struct TestRequest {
     headers: HeaderMap,
     body: Bytes,
     error: Option<String>,
+    csrf: Csrf,
 }
 
+/// How a request faces the CSRF checks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Csrf {
+    /// As a page of the site would send it: same origin, with the session's token.
+    SameOrigin,
+    /// Same origin, but without the token.
+    NoToken,
+    /// As another site's page would send it.
+    CrossSite,
+}
+
+/// The origin `TestClient` requests come from (its `Host` is `localhost`).
+const SAME_ORIGIN: &str = "http://localhost";
+
+/// The origin of a cross-site request made with [`TestRequest::cross_site`].
+const OTHER_ORIGIN: &str = "https://evil.example";
+
 impl TestRequest {
+    /// Sends the request as a page of another site would (`Sec-Fetch-Site:
+    /// cross-site`, `Origin: https://evil.example`, no CSRF token): to test that
+    /// it is refused.
+    pub fn cross_site(mut self) -> TestRequest {
+        self.csrf = Csrf::CrossSite;
+        self
+    }
+
+    /// Sends the request from the site itself but without the session's CSRF token: to
+    /// test that a form without it is refused.
+    pub fn without_csrf(mut self) -> TestRequest {
+        self.csrf = Csrf::NoToken;
+        self
+    }
+
     /// Sets a header (replacing any earlier value of that name).
     pub fn header(mut self, name: &str, value: &str) -> TestRequest {
         match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
@@ -243,6 +304,26 @@ impl TestRequest {
         req.headers_mut()
             .entry(HOST)
             .or_insert(HeaderValue::from_static("localhost"));
+        if crate::security::csrf::is_unsafe(req.method()) {
+            let (site, origin) = match self.csrf {
+                Csrf::CrossSite => ("cross-site", OTHER_ORIGIN),
+                Csrf::SameOrigin | Csrf::NoToken => ("same-origin", SAME_ORIGIN),
+            };
+            let headers = req.headers_mut();
+            headers
+                .entry("sec-fetch-site")
+                .or_insert(HeaderValue::from_static(site));
+            headers
+                .entry(ORIGIN)
+                .or_insert(HeaderValue::from_static(origin));
+            if self.csrf == Csrf::SameOrigin
+                && !req.headers().contains_key(CSRF_HEADER)
+                && let Some(token) = self.client.csrf_token().await
+                && let Ok(value) = HeaderValue::try_from(token)
+            {
+                req.headers_mut().insert(CSRF_HEADER, value);
+            }
+        }
         if !req.headers().contains_key(COOKIE)
             && let Some(cookies) = self.client.cookie_header(&self.path)
         {

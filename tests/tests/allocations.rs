@@ -82,6 +82,7 @@ async fn per_request(router: &Router, method: &str, path: &str, body: &'static s
         Request::builder()
             .method(method)
             .uri(path)
+            .header("host", "localhost")
             .body(Body::from(body))
             .unwrap()
     };

@@ -23,6 +23,7 @@ pub(crate) fn resource(r: &Resource) -> TokenStream {
             &h.display,
             &[*method],
             &r.path,
+            true,
             h.ident.span(),
         ));
         pushes.push(expand::push(&call, &checks, i, h.ident.span()));

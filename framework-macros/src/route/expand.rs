@@ -16,7 +16,13 @@ use super::{ArgKind, Handler, HttpMethod, Route};
 pub(crate) fn route(route: &Route, vis: &Visibility) -> TokenStream {
     let h = &route.handler;
     let name = &h.ident;
-    let info = route_info(&h.display, &route.methods, &route.path, name.span());
+    let info = route_info(
+        &h.display,
+        &route.methods,
+        &route.path,
+        route.csrf,
+        name.span(),
+    );
     let uri = uri_fn(vis, &route.path, h);
     let call = call_fn(&format_ident!("__kiln_call"), h, &route.path);
     let checks = checks_fn(&format_ident!("__kiln_checks"), h);
@@ -114,6 +120,7 @@ pub(crate) fn route_info(
     display: &str,
     methods: &[HttpMethod],
     path: &RoutePath,
+    csrf: bool,
     span: Span,
 ) -> TokenStream {
     let mut methods_expr = quote!(::kiln::__private::Methods::NONE);
@@ -140,6 +147,7 @@ pub(crate) fn route_info(
                 trailing_slash: #trailing_slash,
             },
             query: &[#(#query),*],
+            csrf: #csrf,
             module: ::core::module_path!(),
             file: ::core::file!(),
             line: #line,

@@ -19,6 +19,8 @@ pub(crate) use parse::HttpMethod;
 /// A route attribute and its handler, checked.
 pub(crate) struct Route {
     pub(crate) methods: Vec<HttpMethod>,
+    /// `false` when the attribute says `csrf = false`.
+    pub(crate) csrf: bool,
     pub(crate) path: RoutePath,
     pub(crate) path_lit: LitStr,
     pub(crate) handler: Handler,

@@ -20,10 +20,11 @@ pub(crate) fn method_constant(method: HttpMethod) -> TokenStream {
     quote!(::kiln::__private::Methods::#ident)
 }
 
-/// `"/path"` and, for `#[route]`, `methods = [GET, POST]`.
+/// `"/path"`, for `#[route]` `methods = [GET, POST]`, and `csrf = false`.
 struct RouteArgs {
     path: LitStr,
     methods: Option<(Span, Vec<(Ident, Span)>)>,
+    csrf: bool,
     extra: Vec<syn::Error>,
 }
 
@@ -42,6 +43,7 @@ impl Parse for RouteArgs {
             )
         })?;
         let mut methods = None;
+        let mut csrf = true;
         let mut extra = Vec::new();
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -49,11 +51,19 @@ impl Parse for RouteArgs {
                 break;
             }
             let key: Ident = input.parse()?;
+            if key == "csrf" {
+                input.parse::<Token![=]>()?;
+                let value: syn::LitBool = input.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected `csrf = false` (or `csrf = true`)")
+                })?;
+                csrf = value.value;
+                continue;
+            }
             if key != "methods" {
                 extra.push(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`; the only option is `methods = [..]` on `#[route]`"
+                        "unknown option `{key}`; the options are `csrf = false` and, on `#[route]`, `methods = [..]`"
                     ),
                 ));
                 // Skip the rest of this option.
@@ -79,6 +89,7 @@ impl Parse for RouteArgs {
         Ok(RouteArgs {
             path,
             methods,
+            csrf,
             extra,
         })
     }
@@ -150,6 +161,7 @@ pub(crate) fn route(
     match (path, handler, errors.into_error()) {
         (Some(path), Some(handler), None) => Ok(Route {
             methods,
+            csrf: args.csrf,
             path,
             path_lit: args.path,
             handler,

@@ -21,6 +21,7 @@ use super::AppState;
 use super::runtime::Runtime;
 use crate::catcher::{CatchRequest, Head};
 use crate::error::{Error, ErrorMark, is_marked};
+use crate::security::{self, Plan};
 
 /// The answer to a panic: a logged, marked 500 that says nothing of the panic.
 pub(crate) fn panic_response(panic: Box<dyn Any + Send>) -> Response {
@@ -34,7 +35,8 @@ pub(crate) fn panic_response(panic: Box<dyn Any + Send>) -> Response {
 }
 
 /// A handler's result: a response, or a service's `Result` that can't fail.
-pub(crate) trait Outcome {
+pub trait Outcome {
+    /// The response.
     fn into_response(self) -> Response;
 }
 
@@ -55,12 +57,14 @@ impl Outcome for Result<Response, Infallible> {
 
 pin_project! {
     /// Runs a handler's future, turning a panic into a 500 and handing the error
-    /// responses kiln produced to a catcher. No allocation unless a catcher runs.
+    /// responses kiln produced to a catcher; the [shield](crate::security) decides first
+    /// whether it runs at all, and every response leaves with the security headers.
+    /// No allocation unless a catcher runs or the request needs its session.
     pub struct CatchFuture<F> {
         #[pin]
         state: State<F>,
         head: Option<Head>,
-        table: Option<Arc<Runtime>>,
+        runtime: Arc<Runtime>,
     }
 }
 
@@ -68,67 +72,113 @@ pin_project! {
     #[project = StateProj]
     enum State<F> {
         Inner { #[pin] fut: F },
+        Boxed { fut: BoxFuture<'static, Response> },
         Ready { res: Option<Response> },
         Catching { fut: BoxFuture<'static, Response>, original: Option<Response> },
         Done,
     }
 }
 
-impl<F> CatchFuture<F> {
+impl<F> CatchFuture<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Outcome,
+{
     /// Calls a kiln handler (an `async fn`, whose call only moves its arguments and
     /// cannot panic) with `req` and `state`, keeping what the app's catchers need of the
     /// request, if it has catchers. The future is built in place: no extra copies of it.
-    pub(crate) fn call(
-        mut req: Request,
-        state: AppState,
-        handler: impl FnOnce(Request, AppState) -> F,
-    ) -> CatchFuture<F> {
-        let (head, table, fits) = super::before_handler(&mut req, &state);
-        let state = if fits {
-            State::Inner {
+    pub(crate) fn call<H>(mut req: Request, state: AppState, handler: H) -> CatchFuture<F>
+    where
+        H: FnOnce(Request, AppState) -> F + Send + 'static,
+    {
+        let (head, runtime, step) = super::before_handler(&mut req, &state);
+        let state = match step {
+            Step::Run => State::Inner {
                 fut: handler(req, state),
-            }
-        } else {
-            State::Ready {
-                res: Some(super::body_limit::too_large()),
-            }
+            },
+            Step::Answer(res) => State::Ready { res: Some(res) },
+            Step::Session(plan) => State::Boxed {
+                fut: Box::pin(security::with_session(
+                    runtime.shield.clone(),
+                    req,
+                    plan,
+                    move |req| async move { Outcome::into_response(handler(req, state).await) },
+                )),
+            },
         };
-        CatchFuture { state, head, table }
-    }
-
-    /// Like [`call`](CatchFuture::call), for a handler whose call itself may panic.
-    pub(crate) fn call_guarded(
-        mut req: Request,
-        state: AppState,
-        handler: impl FnOnce(Request, AppState) -> F,
-    ) -> CatchFuture<F> {
-        let (head, table, fits) = super::before_handler(&mut req, &state);
-        if fits {
-            CatchFuture::guarded(head, table, || handler(req, state))
-        } else {
-            let state = State::Ready {
-                res: Some(super::body_limit::too_large()),
-            };
-            CatchFuture { state, head, table }
+        CatchFuture {
+            state,
+            head,
+            runtime,
         }
     }
 
-    /// Calls `handler` with `req`, rendering errors with `table`'s catchers.
+    /// Like [`call`](CatchFuture::call), for a handler whose call itself may panic.
+    pub(crate) fn call_guarded<H>(mut req: Request, state: AppState, handler: H) -> CatchFuture<F>
+    where
+        H: FnOnce(Request, AppState) -> F + Send + 'static,
+    {
+        let (head, runtime, step) = super::before_handler(&mut req, &state);
+        match step {
+            Step::Run => CatchFuture::guarded(head, runtime, || handler(req, state)),
+            Step::Answer(res) => CatchFuture {
+                state: State::Ready { res: Some(res) },
+                head,
+                runtime,
+            },
+            Step::Session(plan) => {
+                let fut = Box::pin(security::with_session(
+                    runtime.shield.clone(),
+                    req,
+                    plan,
+                    move |req| async move {
+                        match catch_unwind(AssertUnwindSafe(|| handler(req, state))) {
+                            Ok(fut) => Outcome::into_response(fut.await),
+                            Err(panic) => panic_response(panic),
+                        }
+                    },
+                ));
+                CatchFuture {
+                    state: State::Boxed { fut },
+                    head,
+                    runtime,
+                }
+            }
+        }
+    }
+
+    /// Calls `handler` with `req` outside a kiln handler (static files, the guard
+    /// around the user's layers): the shield's checks that need no session, catchers
+    /// for errors, the security headers.
     pub(crate) fn with_table(
-        table: Option<Arc<Runtime>>,
+        runtime: Arc<Runtime>,
         req: Request,
         handler: impl FnOnce(Request) -> F,
     ) -> CatchFuture<F> {
-        let head = table
-            .as_ref()
-            .and_then(|rt| rt.catchers.as_ref())
-            .map(|t| t.head_of(&req));
-        CatchFuture::guarded(head, table, || handler(req))
+        let head = runtime.catchers.as_ref().map(|t| t.head_of(&req));
+        match runtime.shield.plan(&req) {
+            Plan::Refuse(e) => CatchFuture {
+                state: State::Ready {
+                    res: Some(e.into_response()),
+                },
+                head,
+                runtime,
+            },
+            Plan::Mint => {
+                let fut = Box::pin(security::mint(runtime.shield.clone(), req));
+                CatchFuture {
+                    state: State::Boxed { fut },
+                    head,
+                    runtime,
+                }
+            }
+            Plan::Pass | Plan::Session(_) => CatchFuture::guarded(head, runtime, || handler(req)),
+        }
     }
 
     fn guarded(
         head: Option<Head>,
-        table: Option<Arc<Runtime>>,
+        runtime: Arc<Runtime>,
         call: impl FnOnce() -> F,
     ) -> CatchFuture<F> {
         let state = match catch_unwind(AssertUnwindSafe(call)) {
@@ -137,8 +187,22 @@ impl<F> CatchFuture<F> {
                 res: Some(panic_response(panic)),
             },
         };
-        CatchFuture { state, head, table }
+        CatchFuture {
+            state,
+            head,
+            runtime,
+        }
     }
+}
+
+/// What happens to a request once the shield has looked at it.
+pub(crate) enum Step {
+    /// Run the handler.
+    Run,
+    /// Answer this instead (a refusal, or a body over the limit).
+    Answer(Response),
+    /// Load the session first (and check a form's token), or answer a token request.
+    Session(Plan),
 }
 
 impl<F> Future for CatchFuture<F>
@@ -157,14 +221,21 @@ where
                     Ok(Poll::Ready(out)) => {
                         let res = out.into_response();
                         // The common case: no catchers, or not an error kiln produced.
-                        if this.table.is_none() || !is_marked(&res) {
+                        if this.runtime.catchers.is_none() || !is_marked(&res) {
                             this.state.set(State::Done);
-                            return Poll::Ready(res);
+                            return Poll::Ready(finish(this.runtime, res));
                         }
                         res
                     }
                     Err(panic) => panic_response(panic),
                 },
+                StateProj::Boxed { fut } => {
+                    match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                        Ok(Poll::Pending) => return Poll::Pending,
+                        Ok(Poll::Ready(res)) => res,
+                        Err(panic) => panic_response(panic),
+                    }
+                }
                 StateProj::Ready { res } => match res.take() {
                     Some(res) => res,
                     None => panic!("CatchFuture polled after completion"),
@@ -186,21 +257,19 @@ where
                         None => strip_mark(original),
                     };
                     this.state.set(State::Done);
-                    return Poll::Ready(res);
+                    return Poll::Ready(finish(this.runtime, res));
                 }
             };
             // A response is ready: hand it to a catcher if kiln produced it for an error.
-            let catcher = match (this.table.as_ref(), this.head.take()) {
-                (Some(runtime), Some(head)) if is_marked(&res) => runtime
-                    .catchers
-                    .as_ref()
-                    .and_then(|t| t.find(res.status()))
-                    .map(|c| (c.handler, head)),
+            let catcher = match (this.runtime.catchers.as_ref(), this.head.take()) {
+                (Some(table), Some(head)) if is_marked(&res) => {
+                    table.find(res.status()).map(|c| (c.handler, head))
+                }
                 _ => None,
             };
             let Some((handler, head)) = catcher else {
                 this.state.set(State::Done);
-                return Poll::Ready(res);
+                return Poll::Ready(finish(this.runtime, res));
             };
             let req = CatchRequest {
                 status: res.status(),
@@ -216,7 +285,7 @@ where
                 Err(panic) => {
                     let _ = panic_response(panic);
                     this.state.set(State::Done);
-                    return Poll::Ready(strip_mark(res));
+                    return Poll::Ready(finish(this.runtime, strip_mark(res)));
                 }
             }
         }
@@ -226,13 +295,13 @@ where
 /// A tower layer turning panics in the layers inside it into 500s and handing the
 /// errors kiln's built-in layers produce to the catchers: kiln puts it outside the
 /// user's layers, if there are any.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct PanicGuardLayer {
-    table: Option<Arc<Runtime>>,
+    table: Arc<Runtime>,
 }
 
 impl PanicGuardLayer {
-    pub(crate) fn new(table: Option<Arc<Runtime>>) -> PanicGuardLayer {
+    pub(crate) fn new(table: Arc<Runtime>) -> PanicGuardLayer {
         PanicGuardLayer { table }
     }
 }
@@ -251,7 +320,7 @@ impl<S> Layer<S> for PanicGuardLayer {
 #[derive(Clone)]
 pub(crate) struct PanicGuard<S> {
     inner: S,
-    table: Option<Arc<Runtime>>,
+    table: Arc<Runtime>,
 }
 
 fn ok_response(res: Response) -> Result<Response, Infallible> {
@@ -261,6 +330,7 @@ fn ok_response(res: Response) -> Result<Response, Infallible> {
 impl<S> Service<Request> for PanicGuard<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
@@ -279,6 +349,12 @@ where
         CatchFuture::with_table(self.table.clone(), req, |req| inner.call(req))
             .map(ok_response as fn(Response) -> Result<Response, Infallible>)
     }
+}
+
+/// The response as it leaves: with the security headers.
+fn finish(runtime: &Runtime, mut res: Response) -> Response {
+    runtime.headers.apply(res.headers_mut());
+    res
 }
 
 fn strip_mark(mut res: Response) -> Response {

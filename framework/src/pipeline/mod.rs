@@ -25,9 +25,10 @@ use std::sync::Arc;
 
 use axum::extract::{FromRef, Request};
 use axum::handler::Handler;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::catcher::Head;
+use crate::security::Plan;
 use crate::state::Managed;
 use guard::CatchFuture;
 use runtime::Runtime;
@@ -79,19 +80,24 @@ impl fmt::Debug for AppState {
 }
 
 /// What every kiln handler call starts with: what the catchers need of the request
-/// (if the app has catchers), and the body-limit check: `false` means the handler must
-/// not run, and [`body_limit::too_large`] is the answer.
+/// (if the app has catchers), the shield's verdict (a bad `Host`, a cross-site form:
+/// see [`security`](crate::security)), and the body-limit check.
 #[inline]
 pub(crate) fn before_handler(
     req: &mut Request,
     state: &AppState,
-) -> (Option<Head>, Option<Arc<Runtime>>, bool) {
-    let runtime = state.runtime();
-    let (head, kept) = match &runtime.catchers {
-        Some(table) => (Some(table.head_of(req)), Some(runtime.clone())),
-        None => (None, None),
+) -> (Option<Head>, Arc<Runtime>, guard::Step) {
+    let runtime = state.runtime().clone();
+    let head = runtime.catchers.as_ref().map(|table| table.head_of(req));
+    let step = match runtime.shield.plan(req) {
+        Plan::Refuse(e) => guard::Step::Answer(e.into_response()),
+        Plan::Pass => guard::Step::Run,
+        plan => guard::Step::Session(plan),
     };
-    (head, kept, body_limit::limit_body(req, runtime.body_limit))
+    if !body_limit::limit_body(req, runtime.body_limit) {
+        return (head, runtime, guard::Step::Answer(body_limit::too_large()));
+    }
+    (head, runtime, step)
 }
 
 /// Marks kiln's own handler type for axum's `Handler` trait.

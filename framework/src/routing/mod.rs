@@ -47,6 +47,8 @@ pub struct RouteInfo {
     pub shape: Shape<'static>,
     /// The names bound from the query string.
     pub query: &'static [&'static str],
+    /// Whether the CSRF checks apply (`false` after `csrf = false`).
+    pub csrf: bool,
     /// `module_path!()` where it was defined.
     pub module: &'static str,
     /// `file!()` where it was defined.
@@ -66,6 +68,8 @@ pub(crate) struct RouteDef {
     pub(crate) path: Cow<'static, str>,
     /// Macro-made handlers read path parameters by position, so their names are free.
     pub(crate) positional: bool,
+    /// Whether the CSRF checks apply to it.
+    pub(crate) csrf: bool,
     pub(crate) make: MakeRoute,
     pub(crate) checks: Checks,
 }
@@ -141,6 +145,7 @@ pub fn push_route<H, T>(
         methods: info.methods,
         path: Cow::Borrowed(info.path),
         positional: true,
+        csrf: info.csrf,
         make: Box::new(move |mr, filter| mr.on(filter, handler)),
         checks: c,
     });

@@ -7,5 +7,6 @@ mod pages;
 mod resource;
 mod responses;
 mod routing;
+mod security;
 mod server;
 mod static_files;

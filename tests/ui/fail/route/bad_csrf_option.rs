@@ -1,0 +1,8 @@
+use kiln::prelude::*;
+
+#[post("/hooks/payment", csrf = "off")]
+async fn payment_hook() -> &'static str {
+    "ok"
+}
+
+fn main() {}
