@@ -103,7 +103,7 @@ pub use kiln_macros::{
 pub use launch::{LaunchError, Problem, ProblemKind};
 pub use page::Template;
 pub use pipeline::AppState;
-pub use response::{Html, Json, Redirect, Text};
+pub use response::{Html, Json, Redirect, Text, safe_next};
 pub use routing::{Methods, Routes};
 pub use security::SecurityHeaders;
 pub use security::csrf::CsrfToken;

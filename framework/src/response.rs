@@ -86,6 +86,12 @@ impl Redirect {
         Redirect::with(StatusCode::FOUND, uri.as_ref())
     }
 
+    /// **303 See Other** to `next` (a `?next=` parameter) if it is a path on this site,
+    /// else to `/`: see [`safe_next`].
+    pub fn to_next(next: Option<&str>) -> Redirect {
+        Redirect::to(next.map_or("/", safe_next))
+    }
+
     /// The status this redirect answers with.
     pub fn status_code(&self) -> StatusCode {
         self.status
@@ -101,12 +107,28 @@ impl IntoResponse for Redirect {
     fn into_response(self) -> Response {
         match self.location {
             Ok(location) => (self.status, [(LOCATION, location)]).into_response(),
-            Err(uri) => Error::internal(format!(
-                "redirect target is not a valid header value: \"{uri}\""
-            ))
-            .into_response(),
+            // CR, LF and other bytes a header can't hold come from the client (a target
+            // typed into a form, a `?next=`): the client's mistake, and never a header.
+            Err(uri) => {
+                tracing::debug!(target = %uri, "redirect target refused");
+                Error::bad_request("invalid redirect target").into_response()
+            }
         }
     }
+}
+
+/// `next` if it is a path on this site (`/books?page=2`), else `"/"`: for a `?next=`
+/// parameter, so a link cannot send users to another site after login (an open
+/// redirect). Refused: other hosts and schemes (`https://evil.com`, `//evil.com`,
+/// `javascript:..`), backslash tricks browsers read as `//` (`/\evil.com`,
+/// `\\evil.com`), control characters (browsers drop tabs and newlines, so
+/// `/\t/evil.com` would be `//evil.com`), and leading spaces.
+pub fn safe_next(next: &str) -> &str {
+    let bytes = next.as_bytes();
+    let local = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && !bytes.iter().any(|&b| b == b'\\' || b < 0x20 || b == 0x7f);
+    if local { next } else { "/" }
 }
 
 #[cfg(test)]
@@ -125,12 +147,72 @@ mod tests {
     }
 
     #[test]
-    fn a_crlf_target_is_a_500_not_a_panic() {
-        let r = Redirect::to("http://a\r\nSet-Cookie: x=1");
-        assert_eq!(r.location(), None);
-        let res = r.into_response();
-        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(res.headers().get(LOCATION).is_none());
+    fn a_crlf_target_is_a_400_not_a_panic() {
+        for target in ["http://a\r\nSet-Cookie: x=1", "http://a%0d%0a\nx", "/a\0b"] {
+            let r = Redirect::to(target);
+            assert_eq!(r.location(), None);
+            let res = r.into_response();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{target:?}");
+            assert!(res.headers().get(LOCATION).is_none());
+        }
+    }
+
+    #[test]
+    fn safe_next_keeps_local_paths_only() {
+        for ok in [
+            "/",
+            "/books",
+            "/books?page=2&q=a%20b",
+            "/a/b#top",
+            "/%2F%2Fevil.com",
+        ] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        // Django's bad-URL list (tests/utils_tests/test_http.py) and the backslash tricks.
+        for bad in [
+            "http://example.com",
+            "http:///example.com",
+            "https://example.com",
+            "ftp://example.com",
+            r"\\example.com",
+            r"\\\example.com",
+            r"/\\/example.com",
+            r"\\\\example.com",
+            r"\\//example.com",
+            r"/\/example.com",
+            r"\/example.com",
+            r"/\example.com",
+            "http:example.com",
+            "http:/example.com",
+            "http:\\/example.com",
+            "http:\\\\example.com",
+            "javascript:alert(\"XSS\")",
+            "\njavascript:alert(x)",
+            "\x08//example.com",
+            r"http://otherserver\@example.com",
+            r"http:\\testserver\@example.com",
+            r"http://testserver\me:pass@example.com",
+            r"http://testserver\@example.com",
+            r"http:\\testserver\confirm\me@example.com",
+            "http:999999999",
+            "ftp:9999999999",
+            "\n",
+            "http://[2001:cdba:0000:0000:0000:0000:3257:9652/",
+            "//evil.com",
+            "/\t/evil.com",
+            " /x",
+            "",
+            "data:text/html,x",
+            "vbscript:x",
+            "file:///etc/passwd",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+        let res = Redirect::to_next(Some("//evil.com")).into_response();
+        assert_eq!(res.headers()[LOCATION], "/");
+        let res = Redirect::to_next(Some("/books/1")).into_response();
+        assert_eq!(res.headers()[LOCATION], "/books/1");
+        assert_eq!(Redirect::to_next(None).location(), Some("/"));
     }
 
     #[test]

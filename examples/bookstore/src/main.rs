@@ -149,6 +149,8 @@ async fn add_book(db: &Database, new: NewBook) -> Result<Book> {
 struct BooksPage {
     books: Vec<Book>,
     q: String,
+    /// The "Add a book" form's CSRF token: `{{ csrf }}` writes its hidden input.
+    csrf: CsrfToken,
 }
 
 /// One book.
@@ -165,7 +167,7 @@ struct ErrorPage {
 }
 
 #[get("/?<q>")]
-async fn index(db: Db, q: Option<String>) -> Result<BooksPage> {
+async fn index(db: Db, q: Option<String>, csrf: CsrfToken) -> Result<BooksPage> {
     let q = q.unwrap_or_default();
     let mut select = db.select::<Book>().order_by(Book::TITLE.asc());
     if !q.is_empty() {
@@ -174,6 +176,7 @@ async fn index(db: Db, q: Option<String>) -> Result<BooksPage> {
     Ok(BooksPage {
         books: select.all().await?,
         q,
+        csrf,
     })
 }
 
@@ -403,6 +406,18 @@ mod tests {
             ("isbn", "978-0-14-143951-8"),
             ("author", "Jane Austen"),
         ];
+        // The form carries the session's CSRF token; without it the post is refused.
+        let page = client.get("/").await.text();
+        let token = client.cookie("kiln_csrf").expect("a CSRF token");
+        assert!(
+            page.contains(&format!(r#"name="csrf_token" value="{token}""#)),
+            "{page}"
+        );
+        let res = client.post("/books").form(&form).without_csrf().await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = client.post("/books").form(&form).cross_site().await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(db.all::<Book>().await.unwrap().len(), 3, "nothing added");
         let res = client.post("/books").form(&form).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         assert_eq!(res.header("location"), Some("/book/4"));
