@@ -1,4 +1,4 @@
-//! The examples of `shared/API.md`, sections 1 to 8, transcribed as literally as a
+//! The examples of `shared/API.md`, sections 1 to 8 and 10, transcribed as literally as a
 //! test allows: outside tests compile against exactly these names.
 
 use kiln::prelude::*;
@@ -389,4 +389,81 @@ async fn section_8_the_test_client() {
         assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
     assert_eq!(client.head("/").await.status(), StatusCode::OK);
+}
+
+// --- 10. Sessions, flash messages, CSRF, secure defaults ------------------------
+
+mod section10 {
+    use kiln::prelude::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Login {
+        user: String,
+    }
+
+    #[post("/login")]
+    async fn login(session: Session, Form(f): Form<Login>) -> Result<Redirect> {
+        session.regenerate(); // a new session id: no fixation
+        session.insert("user", &f.user)?; // any serde value
+        session.flash("Welcome back"); // shown once, on a later page
+        Ok(Redirect::to(index::uri()))
+    }
+
+    #[get("/")]
+    async fn index(session: Session) -> Result<String> {
+        let user: Option<String> = session.get("user")?;
+        let flashes: Vec<String> = session.take_flashes();
+        Ok(format!("{user:?} {flashes:?}"))
+    }
+
+    #[post("/logout")]
+    async fn logout(session: Session) -> Redirect {
+        session.clear();
+        Redirect::to("/")
+    }
+
+    #[page("new_book.html")] // the template writes {{ csrf }}
+    struct NewBookPage {
+        csrf: CsrfToken,
+    }
+
+    #[get("/books/new")]
+    async fn new_book(csrf: CsrfToken) -> NewBookPage {
+        NewBookPage { csrf }
+    }
+
+    #[post("/hooks/payment", csrf = false)] // opt out, visibly, per route
+    async fn payment_hook(body: String) -> StatusCode {
+        let _ = body;
+        StatusCode::NO_CONTENT
+    }
+
+    #[tokio::test]
+    async fn section_10_as_written() {
+        let app = App::new()
+            .mount("/", routes![login, index, logout, new_book, payment_hook])
+            .secret_key([9u8; 32])
+            .trusted_origins(["https://pay.example"])
+            .allowed_hosts(["localhost"])
+            .secure_cookies(false)
+            .security_headers(kiln::SecurityHeaders::default());
+        let client = TestClient::new(app);
+        let res = client.post("/login").form(&[("user", "kay")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(res.header("location"), Some("/"));
+        assert_eq!(client.get("/").await.text(), r#"Some("kay") ["Welcome back"]"#);
+        let page = client.get("/books/new").await;
+        assert!(page.text().contains(r#"name="csrf_token""#));
+        assert_eq!(page.header("x-frame-options"), Some("DENY"));
+        let res = client.post("/hooks/payment").body("x").cross_site().await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let res = client.post("/logout").cross_site().await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = client.post("/logout").await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(client.get("/").await.text(), "None []");
+        let res = client.get("/").header("host", "evil.example").await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
 }
