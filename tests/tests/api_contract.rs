@@ -452,7 +452,10 @@ mod section10 {
         let res = client.post("/login").form(&[("user", "kay")]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         assert_eq!(res.header("location"), Some("/"));
-        assert_eq!(client.get("/").await.text(), r#"Some("kay") ["Welcome back"]"#);
+        assert_eq!(
+            client.get("/").await.text(),
+            r#"Some("kay") ["Welcome back"]"#
+        );
         let page = client.get("/books/new").await;
         assert!(page.text().contains(r#"name="csrf_token""#));
         assert_eq!(page.header("x-frame-options"), Some("DENY"));

@@ -13,12 +13,19 @@ pub(crate) fn page(args: TokenStream, input: &DeriveInput) -> syn::Result<Page> 
     let mut cx = Ctxt::new();
     let template = match PageArgs::parse.parse2(args) {
         Ok(PageArgs::Path(path)) => {
-            if let Some(err) = missing_template(&path) {
+            if let Some(err) = not_escaped(&path, &path.value()) {
+                cx.push(err);
+            } else if let Some(err) = missing_template(&path) {
                 cx.push(err);
             }
             Some(Template::Path(path))
         }
-        Ok(PageArgs::Source { source, ext }) => Some(Template::Source { source, ext }),
+        Ok(PageArgs::Source { source, ext }) => {
+            if let Some(err) = not_escaped(&ext, &format!("ext = \"{}\"", ext.value())) {
+                cx.push(err);
+            }
+            Some(Template::Source { source, ext })
+        }
         Err(e) => {
             cx.push(e);
             None
@@ -92,6 +99,28 @@ impl Parse for PageArgs {
             )),
         }
     }
+}
+
+/// The extensions askama HTML-escapes by default (also under `.j2`, `.jinja`, `.jinja2`).
+const ESCAPED: &[&str] = &["html", "htm", "svg", "xml"];
+
+/// A `#[page]` is served as `text/html`: its template must be one askama escapes, or
+/// `{{ user_text }}` would reach the browser as markup.
+fn not_escaped(at: &LitStr, name: &str) -> Option<syn::Error> {
+    let mut parts = name.trim_end_matches('"').rsplit(['.', '"']);
+    let mut ext = parts.next().unwrap_or_default().to_ascii_lowercase();
+    if matches!(ext.as_str(), "j2" | "jinja" | "jinja2") {
+        ext = parts.next().unwrap_or_default().to_ascii_lowercase();
+    }
+    if ESCAPED.contains(&ext.as_str()) {
+        return None;
+    }
+    Some(syn::Error::new(
+        at.span(),
+        format!(
+            "`#[page]` serves text/html, but askama escapes HTML only in `.html`, `.htm`, `.svg` and `.xml` templates, so `{name}` would send `{{{{ value }}}}` unescaped; name the template `.html`, or answer other formats with your own `IntoResponse`"
+        ),
+    ))
 }
 
 /// A clear error when `templates/<path>` does not exist, in the usual setup (no
