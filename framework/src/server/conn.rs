@@ -1,20 +1,22 @@
 //! One connection, from its first byte to its close.
 //!
 //! hyper's header-read timer starts only once HTTP/1 is known, so kiln reads the first
-//! bytes itself, under the header-read deadline, until the protocol is known (one byte
-//! that is not the HTTP/2 preface's, or the whole 24-byte preface), then hands the
-//! connection, those bytes replayed first, to hyper's HTTP/1 or HTTP/2 builder. A
-//! client that sends nothing, or half the preface, is closed at the deadline. From then
-//! on hyper's header-read timer bounds each HTTP/1 request head and each idle
-//! keep-alive wait; an HTTP/2 connection is bounded by its idle timeout (no open
-//! stream for that long: GOAWAY) and by keep-alive pings.
+//! bytes itself until the protocol is known (one byte that is not the HTTP/2
+//! preface's, or the whole 24-byte preface), then hands the connection, those bytes
+//! replayed first, to hyper's HTTP/1 or HTTP/2 builder. The header-read deadline runs
+//! from the accept: the first request's head (HTTP/1) or HEADERS (HTTP/2) must be in by
+//! then, so a client that sends nothing, half the preface, or a head one byte at a time
+//! is closed at the deadline. After the first request, hyper's header-read timer
+//! bounds each HTTP/1 head and each idle keep-alive wait; an HTTP/2 connection is
+//! bounded by its idle timeout (no open stream for that long: GOAWAY) and by
+//! keep-alive pings (a peer that does not answer one within 20 s is dropped).
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -101,6 +103,11 @@ pub(crate) async fn serve(
     shared: &Arc<Shared>,
     mut stopped: watch::Receiver<bool>,
 ) {
+    // The first request's head must be in by this deadline, however slowly its bytes
+    // come (hyper's own timer bounds the later ones).
+    let deadline = shared
+        .header_read_timeout
+        .map(|d| tokio::time::Instant::now() + d);
     let detected = tokio::select! {
         biased;
         () = stopping(&mut stopped) => return,
@@ -120,23 +127,31 @@ pub(crate) async fn serve(
     };
     let http2 = first.http2;
     let io = TokioIo::new(Replay { first, stream });
+    let state = Arc::new(ConnState::default());
+    let service = ConnService {
+        shared: shared.clone(),
+        state: state.clone(),
+        http2,
+    };
+    let limits = Deadlines {
+        first_request: deadline,
+        http2_idle: shared.http2_idle_timeout.filter(|_| http2),
+    };
     if http2 {
-        let streams = Arc::new(Streams::default());
-        let service = ConnService {
-            shared: shared.clone(),
-            streams: Some(streams.clone()),
-        };
         let conn = shared.http2.serve_connection(io, service);
-        let idle = shared.http2_idle_timeout.map(|d| (streams, d));
-        drive(conn, stopped, idle).await;
+        drive(conn, stopped, &state, limits).await;
     } else {
-        let service = ConnService {
-            shared: shared.clone(),
-            streams: None,
-        };
         let conn = shared.http1.serve_connection(io, service).with_upgrades();
-        drive(conn, stopped, None).await;
+        drive(conn, stopped, &state, limits).await;
     }
+}
+
+/// The deadlines [`drive`] keeps, besides hyper's own.
+struct Deadlines {
+    /// When the first request's head must have come.
+    first_request: Option<tokio::time::Instant>,
+    /// HTTP/2: how long the connection may stay without an open stream.
+    http2_idle: Option<Duration>,
 }
 
 /// Answers a connection over the cap with 503 (HTTP/1 or HTTP/2, by hyper), then
@@ -187,22 +202,37 @@ async fn within<F: Future>(limit: Option<Duration>, fut: F) -> Option<F::Output>
     }
 }
 
-/// Drives a hyper connection to its end: a graceful shutdown when the server stops, or
-/// (HTTP/2) when no stream has been open for the idle timeout.
+/// Drives a hyper connection to its end: closed if its first request's head is not in
+/// by the deadline; shut down gracefully when the server stops, or (HTTP/2) when no
+/// stream has been open for the idle timeout.
 async fn drive<C: Graceful>(
     conn: C,
     mut stopped: watch::Receiver<bool>,
-    idle: Option<(Arc<Streams>, Duration)>,
+    state: &ConnState,
+    limits: Deadlines,
 ) {
     tokio::pin!(conn);
-    let idle = async move {
-        match idle {
-            Some((streams, timeout)) => streams.idle_for(timeout).await,
+    let first_request = async {
+        if let Some(deadline) = limits.first_request {
+            tokio::time::sleep_until(deadline).await;
+            if !state.started.load(Ordering::Acquire) {
+                return;
+            }
+        }
+        std::future::pending().await
+    };
+    let idle = async {
+        match limits.http2_idle {
+            Some(timeout) => state.idle_for(timeout).await,
             None => std::future::pending().await,
         }
     };
     let result = tokio::select! {
         result = conn.as_mut() => result,
+        () = first_request => {
+            tracing::debug!("closing a connection whose first request did not come in time");
+            return;
+        }
         () = stopping(&mut stopped) => {
             conn.as_mut().graceful_shutdown();
             conn.as_mut().await
@@ -210,9 +240,13 @@ async fn drive<C: Graceful>(
         () = idle => {
             tracing::debug!("closing an idle HTTP/2 connection");
             conn.as_mut().graceful_shutdown();
-            match tokio::time::timeout(CLOSE_GRACE, conn.as_mut()).await {
-                Ok(result) => result,
-                Err(_) => return,
+            // No stream is open: if the server stops meanwhile, there is nothing to wait for.
+            tokio::select! {
+                result = tokio::time::timeout(CLOSE_GRACE, conn.as_mut()) => match result {
+                    Ok(result) => result,
+                    Err(_) => return,
+                },
+                () = stopping(&mut stopped) => return,
             }
         }
     };
@@ -324,14 +358,18 @@ impl AsyncWrite for Replay {
     }
 }
 
-/// The open streams of an HTTP/2 connection (a request not yet fully answered).
+/// What a connection's service tells the task driving it.
 #[derive(Default)]
-struct Streams {
+struct ConnState {
+    /// A first request's head has come.
+    started: AtomicBool,
+    /// HTTP/2: the open streams (requests not yet fully answered).
     open: AtomicUsize,
+    /// `open` went from 0 to 1 or from 1 to 0.
     changed: Notify,
 }
 
-impl Streams {
+impl ConnState {
     /// Completes once no stream has been open for `timeout`.
     async fn idle_for(&self, timeout: Duration) {
         loop {
@@ -352,10 +390,10 @@ impl Streams {
 }
 
 /// One open stream, closed when dropped (with the response body).
-struct StreamGuard(Arc<Streams>);
+struct StreamGuard(Arc<ConnState>);
 
 impl StreamGuard {
-    fn new(streams: &Arc<Streams>) -> StreamGuard {
+    fn new(streams: &Arc<ConnState>) -> StreamGuard {
         if streams.open.fetch_add(1, Ordering::AcqRel) == 0 {
             streams.changed.notify_waiters();
         }
@@ -374,8 +412,9 @@ impl Drop for StreamGuard {
 /// The hyper service of one connection: the app behind the concurrency limit.
 struct ConnService {
     shared: Arc<Shared>,
-    /// HTTP/2 only: counts the open streams for the idle timeout.
-    streams: Option<Arc<Streams>>,
+    state: Arc<ConnState>,
+    /// Counts the open streams, for the HTTP/2 idle timeout.
+    http2: bool,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -384,10 +423,13 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Future = ConnFuture;
 
     fn call(&self, req: Request<Incoming>) -> ConnFuture {
+        if !self.state.started.load(Ordering::Relaxed) {
+            self.state.started.store(true, Ordering::Release);
+        }
         let Ok(permit) = self.shared.concurrency.enter() else {
             return ConnFuture::Shed;
         };
-        let guard = self.streams.as_ref().map(StreamGuard::new);
+        let guard = self.http2.then(|| StreamGuard::new(&self.state));
         let fut = self.shared.router.clone().call(req);
         ConnFuture::Running { fut, permit, guard }
     }
