@@ -276,6 +276,9 @@ impl App {
 
     /// How long a client may take to send a request's head before the connection is
     /// closed (default 30 s; this also closes idle keep-alive connections).
+    ///
+    /// It runs from the moment a connection is accepted, so a client that never sends a
+    /// byte (or half an HTTP/2 preface) is closed too. `Duration::ZERO` turns it off.
     pub fn header_read_timeout(mut self, timeout: Duration) -> App {
         self.config.header_read_timeout = timeout;
         self
@@ -357,6 +360,54 @@ impl App {
     /// [`SecurityHeaders::none()`] turns them off.
     pub fn security_headers(mut self, headers: SecurityHeaders) -> App {
         self.security.headers = headers;
+        self
+    }
+
+    /// How long an HTTP/2 connection may stay open with no request in flight before it
+    /// is closed gracefully with GOAWAY (default 60 s; `Duration::ZERO` turns it off).
+    pub fn http2_idle_timeout(mut self, timeout: Duration) -> App {
+        self.config.http2_idle_timeout = timeout;
+        self
+    }
+
+    /// The most connections served at once (default 10,000, or three quarters of the
+    /// process's open-file limit if that is lower; `usize::MAX` turns the cap off).
+    ///
+    /// A connection past the cap is answered **503** with `Retry-After: 1` and
+    /// `Connection: close`, then closed.
+    pub fn max_connections(mut self, max: usize) -> App {
+        self.config.max_connections = Some(max);
+        self
+    }
+
+    /// The most requests handled at once, over all connections (default 1,024;
+    /// `usize::MAX` turns the limit off).
+    ///
+    /// A request past the limit is answered **503** with `Retry-After: 1` at once: it
+    /// is shed, never queued.
+    pub fn concurrency_limit(mut self, max: usize) -> App {
+        self.config.concurrency_limit = max;
+        self
+    }
+
+    /// How long a request may take, reading its body included (default 30 s;
+    /// `Duration::ZERO` turns it off): **408** if the app was waiting for the client's
+    /// body, **503** if the app itself was slow, as [`Timeout`](crate::middleware::Timeout).
+    pub fn request_timeout(mut self, timeout: Duration) -> App {
+        self.config.request_timeout = timeout;
+        self
+    }
+
+    /// Turns the request timeout off (for long uploads or slow streams); the body idle
+    /// timeout still applies.
+    pub fn no_request_timeout(self) -> App {
+        self.request_timeout(Duration::ZERO)
+    }
+
+    /// How long a request body being read may go without sending anything before the
+    /// request answers **408** (default 10 s; `Duration::ZERO` turns it off).
+    pub fn body_idle_timeout(mut self, timeout: Duration) -> App {
+        self.config.body_idle_timeout = timeout;
         self
     }
 
@@ -552,8 +603,29 @@ impl App {
     }
 
     /// Binds `addr` (use port 0 for any free port), ready to serve.
+    ///
+    /// The server applies kiln's limits (see [`header_read_timeout`](App::header_read_timeout)
+    /// and the methods after it); [`into_router`](App::into_router) and the test client don't.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server> {
+        self.bind_with(addr, false).await
+    }
+
+    /// [`bind`](App::bind), with the request log outermost if `request_log`.
+    async fn bind_with(mut self, addr: impl ToSocketAddrs, request_log: bool) -> Result<Server> {
         let config = self.config.clone();
+        // The request timeouts wrap all the app's middleware; the request log wraps them.
+        let timeouts = crate::middleware::RequestTimeouts::new(
+            config.request_timeout,
+            config.body_idle_timeout,
+        );
+        if let Some(timeouts) = timeouts {
+            self.layers
+                .insert(0, Box::new(move |router: Router| router.layer(timeouts)));
+        }
+        if request_log {
+            self.layers
+                .insert(0, Box::new(crate::server::with_request_log));
+        }
         let router = self.into_router()?;
         Server::bind(addr, router, config).await
     }
@@ -565,7 +637,7 @@ impl App {
 
     /// Serves on `$HOST:$PORT` (default `127.0.0.1:8000`), logging each request with
     /// `tracing`, until Ctrl-C or SIGTERM, then shuts down gracefully.
-    pub async fn run(mut self) -> Result<()> {
+    pub async fn run(self) -> Result<()> {
         crate::server::init_tracing();
         let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_string());
         let port = match std::env::var("PORT") {
@@ -598,9 +670,7 @@ impl App {
             },
         };
         // Request logging is the outermost layer, so it sees the final status.
-        self.layers
-            .insert(0, Box::new(crate::server::with_request_log));
-        self.serve(addr).await
+        self.bind_with(addr, true).await?.serve().await
     }
 }
 

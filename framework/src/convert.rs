@@ -39,11 +39,32 @@ fn classify(err: &(dyn Any + Send + Sync)) -> Option<Known> {
             Some(body_limit::TOO_LARGE.to_string()),
         ));
     }
+    // A body that went quiet past the server's body idle timeout.
+    if let Some(e) = err.downcast_ref::<axum::Error>()
+        && is_body_idle(e)
+    {
+        return Some(Known::new(
+            StatusCode::REQUEST_TIMEOUT,
+            Some("the request body took too long to arrive".to_string()),
+        ));
+    }
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     if let Some(known) = crate::db::classify(err) {
         return Some(known);
     }
     None
+}
+
+/// Whether `err` (or what caused it) is the body idle timeout's.
+fn is_body_idle(err: &(dyn StdError + 'static)) -> bool {
+    let mut source = Some(err);
+    while let Some(s) = source {
+        if s.is::<crate::middleware::BodyIdle>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 impl<E: StdError + Send + Sync + 'static> From<E> for Error {

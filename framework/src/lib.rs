@@ -52,7 +52,7 @@
 //! | `kiln::Error`; how other errors convert into it with `?` | `error.rs`; `convert.rs` |
 //! | how handler arguments are read (path, query, extractors) | `extract.rs` |
 //! | responses (`Json`, `Html`, `Text`, `Redirect`), pages, reverse routes | `response.rs`, `page.rs`, `uri.rs` |
-//! | static files, middleware, the server, the test client | `static_files.rs`, `middleware/`, `server.rs`, `testing.rs` |
+//! | static files, middleware, the server and its limits, the test client | `static_files.rs`, `middleware/`, `server/`, `testing.rs` |
 //! | the ORM: tables, SQL generation, queries, transactions | `orm/` (`table.rs` writes the SQL, `query.rs` the typed queries) |
 //! | the ORM's web glue: `Db`, `App::database`, the HTTP status of ORM errors | `db.rs` |
 //!

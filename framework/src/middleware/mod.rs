@@ -225,29 +225,56 @@ impl Timeout {
 
 impl Wrap<ViaBuiltin> for Timeout {
     fn wrap_router(self, router: Router) -> Router {
-        router.layer(TimeoutLayer(self.0))
+        router.layer(RequestTimeouts {
+            total: Some(self.0),
+            body_idle: None,
+        })
     }
 }
 
-/// The layer made by [`Timeout`].
+/// The layer made by [`Timeout`], and the request timeouts `serve` and `run` put around
+/// every app: a limit on the whole request, and one on the wait for each piece of its
+/// body (either may be off).
 #[derive(Debug, Clone, Copy)]
-struct TimeoutLayer(Duration);
+pub(crate) struct RequestTimeouts {
+    total: Option<Duration>,
+    body_idle: Option<Duration>,
+}
 
-impl<S> Layer<S> for TimeoutLayer {
+impl RequestTimeouts {
+    /// The request timeout and the body idle timeout (`Duration::ZERO` turns either
+    /// off); `None` if both are off.
+    pub(crate) fn new(total: Duration, body_idle: Duration) -> Option<RequestTimeouts> {
+        let total = (!total.is_zero()).then_some(total);
+        let body_idle = (!body_idle.is_zero()).then_some(body_idle);
+        (total.is_some() || body_idle.is_some()).then_some(RequestTimeouts { total, body_idle })
+    }
+}
+
+impl<S> Layer<S> for RequestTimeouts {
     type Service = TimeoutService<S>;
     fn layer(&self, inner: S) -> Self::Service {
         TimeoutService {
             inner,
-            duration: self.0,
+            timeouts: *self,
         }
     }
 }
 
-/// The service made by [`TimeoutLayer`].
+/// The service made by [`RequestTimeouts`].
 #[derive(Debug, Clone)]
-struct TimeoutService<S> {
+pub(crate) struct TimeoutService<S> {
     inner: S,
-    duration: Duration,
+    timeouts: RequestTimeouts,
+}
+
+/// What the request timeouts answer when the client's body was too slow.
+fn slow_body() -> Response {
+    Error::status(
+        StatusCode::REQUEST_TIMEOUT,
+        "the request body took too long to arrive",
+    )
+    .into_response()
 }
 
 impl<S> Service<Request> for TimeoutService<S>
@@ -264,40 +291,92 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let waiting = Arc::new(AtomicBool::new(false));
-        let req = req.map(|body| {
-            axum::body::Body::new(WatchedBody {
-                inner: body,
-                waiting: waiting.clone(),
-            })
-        });
+        use http_body::Body as _;
+        let RequestTimeouts { total, body_idle } = self.timeouts;
+        // A request without a body has nothing to watch.
+        let (req, watch) = if req.body().is_end_stream() {
+            (req, None)
+        } else {
+            let watch = Arc::new(BodyWatch::default());
+            let req = req.map(|body| {
+                axum::body::Body::new(WatchedBody {
+                    inner: body,
+                    watch: watch.clone(),
+                    idle: body_idle,
+                    armed: false,
+                    sleep: None,
+                })
+            });
+            (req, Some(watch))
+        };
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let duration = self.duration;
         Box::pin(async move {
-            match tokio::time::timeout(duration, inner.call(req)).await {
-                Ok(res) => res,
-                Err(_) if waiting.load(Ordering::Acquire) => Ok(Error::status(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "the request body took too long to arrive",
-                )
-                .into_response()),
-                Err(_) => Ok(Error::status(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the request took too long",
-                )
-                .into_response()),
+            let res = match total {
+                Some(total) => match tokio::time::timeout(total, inner.call(req)).await {
+                    Ok(res) => res?,
+                    Err(_) if watch.as_ref().is_some_and(|w| w.client_was_slow()) => {
+                        return Ok(slow_body());
+                    }
+                    Err(_) => {
+                        return Ok(Error::status(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "the request took too long",
+                        )
+                        .into_response());
+                    }
+                },
+                None => inner.call(req).await?,
+            };
+            // The body went quiet for too long: whatever the handler made of the error
+            // it read, the answer is the client's fault.
+            if watch.is_some_and(|w| w.idle_expired.load(Ordering::Acquire)) {
+                return Ok(slow_body());
             }
+            Ok(res)
         })
     }
 }
 
+/// What a [`WatchedBody`] tells its request's timeout.
+#[derive(Debug, Default)]
+struct BodyWatch {
+    /// Its reader is waiting for the client.
+    waiting: AtomicBool,
+    /// No frame came for the body idle timeout.
+    idle_expired: AtomicBool,
+}
+
+impl BodyWatch {
+    fn client_was_slow(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) || self.idle_expired.load(Ordering::Acquire)
+    }
+}
+
+/// The error a request body gives when no frame came for the body idle timeout.
+#[derive(Debug)]
+pub(crate) struct BodyIdle;
+
+impl std::fmt::Display for BodyIdle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body sent nothing for too long")
+    }
+}
+
+impl std::error::Error for BodyIdle {}
+
 pin_project_lite::pin_project! {
-    /// A request body that remembers whether its reader is waiting for the client.
+    /// A request body that remembers whether its reader is waiting for the client, and
+    /// fails with [`BodyIdle`] when the client sends nothing for the idle timeout.
     struct WatchedBody {
         #[pin]
         inner: axum::body::Body,
-        waiting: Arc<AtomicBool>,
+        watch: Arc<BodyWatch>,
+        idle: Option<Duration>,
+        // Whether `sleep` is set for the current wait.
+        armed: bool,
+        #[pin]
+        sleep: Option<tokio::time::Sleep>,
     }
 }
 
@@ -309,10 +388,35 @@ impl http_body::Body for WatchedBody {
         self: std::pin::Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, axum::Error>>> {
-        let this = self.project();
+        let mut this = self.project();
+        if this.watch.idle_expired.load(Ordering::Relaxed) {
+            return Poll::Ready(Some(Err(axum::Error::new(BodyIdle))));
+        }
         let polled = this.inner.poll_frame(cx);
-        this.waiting.store(polled.is_pending(), Ordering::Release);
-        polled
+        if polled.is_ready() {
+            this.watch.waiting.store(false, Ordering::Release);
+            *this.armed = false;
+            return polled;
+        }
+        this.watch.waiting.store(true, Ordering::Release);
+        let Some(idle) = *this.idle else {
+            return Poll::Pending;
+        };
+        if !*this.armed {
+            let deadline = tokio::time::Instant::now() + idle;
+            match this.sleep.as_mut().as_pin_mut() {
+                Some(sleep) => sleep.reset(deadline),
+                None => this.sleep.set(Some(tokio::time::sleep_until(deadline))),
+            }
+            *this.armed = true;
+        }
+        if let Some(sleep) = this.sleep.as_pin_mut()
+            && sleep.poll(cx).is_ready()
+        {
+            this.watch.idle_expired.store(true, Ordering::Release);
+            return Poll::Ready(Some(Err(axum::Error::new(BodyIdle))));
+        }
+        Poll::Pending
     }
 
     fn is_end_stream(&self) -> bool {

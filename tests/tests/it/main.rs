@@ -2,6 +2,7 @@
 
 mod app;
 mod catchers;
+mod limits;
 mod middleware;
 mod pages;
 mod resource;

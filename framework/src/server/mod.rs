@@ -1,15 +1,22 @@
-//! Serving over TCP with hyper: HTTP/1.1 and HTTP/2 (prior knowledge), timeouts on
-//! slow clients, and graceful shutdown on Ctrl-C and SIGTERM.
+//! Serving over TCP with hyper: HTTP/1.1 and HTTP/2 (prior knowledge), the limits that
+//! protect a server from slow, silent and too many clients, and graceful shutdown on
+//! Ctrl-C and SIGTERM.
+//!
+//! - `conn`: one connection, from the first byte (the protocol is detected under the
+//!   header-read deadline) to its close (the HTTP/2 idle timeout, shutdown).
+//! - `limits`: the connection cap, the concurrency limit that sheds load, and the
+//!   default of each limit.
+
+mod conn;
+mod limits;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -17,11 +24,23 @@ use tracing::Level;
 use crate::error::{Error, Result};
 use crate::launch::{Problem, ProblemKind};
 
-/// Connection settings for [`Server`].
+use limits::{
+    DEFAULT_BODY_IDLE_TIMEOUT, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_HTTP2_IDLE_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT,
+};
+
+/// Connection settings for [`Server`]. A zero duration turns that timeout off, and
+/// `usize::MAX` that limit.
 #[derive(Debug, Clone)]
 pub(crate) struct ServerConfig {
     pub(crate) shutdown_grace: Duration,
     pub(crate) header_read_timeout: Duration,
+    pub(crate) http2_idle_timeout: Duration,
+    /// `None`: the default, lowered to what the process's file limit allows.
+    pub(crate) max_connections: Option<usize>,
+    pub(crate) concurrency_limit: usize,
+    pub(crate) request_timeout: Duration,
+    pub(crate) body_idle_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -29,8 +48,18 @@ impl Default for ServerConfig {
         ServerConfig {
             shutdown_grace: Duration::from_secs(5),
             header_read_timeout: Duration::from_secs(30),
+            http2_idle_timeout: DEFAULT_HTTP2_IDLE_TIMEOUT,
+            max_connections: None,
+            concurrency_limit: DEFAULT_CONCURRENCY_LIMIT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
         }
     }
+}
+
+/// A duration, or `None` for zero (turned off).
+pub(crate) fn nonzero(d: Duration) -> Option<Duration> {
+    (!d.is_zero()).then_some(d)
 }
 
 /// An app bound to a TCP address, ready to serve. Made by [`App::bind`](crate::App::bind).
@@ -90,19 +119,19 @@ impl Server {
             config,
             local_addr,
         } = self;
+        let shared = Arc::new(conn::Shared::new(router, &config));
+        let cap = limits::ConnectionCap::new(config.max_connections);
+        tracing::info!(
+            max_connections = %limits::Shown(cap.limit()),
+            concurrency_limit = %limits::Shown(shared.concurrency_limit()),
+            header_read_timeout = ?nonzero(config.header_read_timeout),
+            request_timeout = ?nonzero(config.request_timeout),
+            body_idle_timeout = ?nonzero(config.body_idle_timeout),
+            http2_idle_timeout = ?nonzero(config.http2_idle_timeout),
+            "kiln: limits"
+        );
         tracing::info!("kiln: listening on http://{local_addr}");
-        let mut builder = Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(config.header_read_timeout)
-            .keep_alive(true);
-        builder
-            .http2()
-            .timer(TokioTimer::new())
-            .max_concurrent_streams(256)
-            .keep_alive_interval(Duration::from_secs(20));
-        let graceful = GracefulShutdown::new();
+        let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tokio::pin!(signal);
         loop {
@@ -122,21 +151,33 @@ impl Server {
                 () = &mut signal => break,
             };
             let _ = stream.set_nodelay(true);
-            let service = TowerToHyperService::new(router.clone());
-            let conn = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .into_owned();
-            let conn = graceful.watch(conn);
-            tasks.spawn(async move {
-                if let Err(e) = conn.await {
-                    tracing::debug!(error = %e, "connection ended with an error");
+            match cap.admit() {
+                limits::Admit::Serve(permit) => {
+                    let shared = shared.clone();
+                    let stopped = stopped.clone();
+                    tasks.spawn(async move {
+                        conn::serve(stream, &shared, stopped).await;
+                        drop(permit);
+                    });
                 }
-            });
+                limits::Admit::Refuse(permit) => {
+                    let shared = shared.clone();
+                    let stopped = stopped.clone();
+                    tasks.spawn(async move {
+                        conn::refuse(stream, &shared, stopped).await;
+                        drop(permit);
+                    });
+                }
+                // Past the cap and the connections being refused: closed unanswered.
+                limits::Admit::Drop => drop(stream),
+            }
         }
         drop(listener);
         tracing::info!("kiln: shutting down; letting in-flight requests finish");
+        let _ = stop.send(true);
+        let drain = async { while tasks.join_next().await.is_some() {} };
         tokio::select! {
-            () = graceful.shutdown() => tracing::info!("kiln: all connections closed"),
+            () = drain => tracing::info!("kiln: all connections closed"),
             () = tokio::time::sleep(config.shutdown_grace) => {
                 tracing::warn!(grace = ?config.shutdown_grace, "kiln: grace period over; closing the remaining connections");
             }
