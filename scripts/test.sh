@@ -3,7 +3,7 @@
 #
 #   bash scripts/test.sh
 #
-# It starts what the tests need (PostgreSQL, from Debian's packages when absent),
+# It starts what the tests need (PostgreSQL and Redis, from Debian's packages when absent),
 # then runs, cheapest first: rustfmt, clippy, every test (unit, integration,
 # compile-fail, doctests), and rustdoc, all with warnings as errors.
 set -euo pipefail
@@ -23,6 +23,9 @@ if [ -f scripts/postgres.sh ]; then
     export KILN_TEST_POSTGRES_URL
     echo "PostgreSQL: $KILN_TEST_POSTGRES_URL"
 fi
+KILN_TEST_REDIS_URL=$(bash scripts/redis.sh)
+export KILN_TEST_REDIS_URL
+echo "Redis: $KILN_TEST_REDIS_URL"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -42,6 +42,8 @@ use crate::error::{Error, Result};
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use store::DatabaseStore;
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
 pub use store::{CSRF_COOKIE, SessionStore};
 
 /// The name of the session cookie.

@@ -253,6 +253,10 @@ mod db_store {
                     }
                     q.fetch_optional(pool).await.map_err(err)
                 }
+                #[allow(unreachable_patterns)]
+                other => Err(crate::Error::internal(format!(
+                    "DatabaseStore: kiln was built without the {other:?} feature"
+                ))),
             }
         }
     }
@@ -304,6 +308,109 @@ mod db_store {
                 self.run("DELETE FROM kiln_sessions WHERE id = $1", &[Arg::Text(id)])
                     .await
                     .map(drop)
+            }
+            .boxed()
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
+
+#[cfg(feature = "redis")]
+mod redis_store {
+    use futures_util::FutureExt;
+    use redis::AsyncCommands;
+    use redis::aio::ConnectionManager;
+    use tokio::sync::OnceCell;
+
+    use super::*;
+    use crate::error::Error;
+
+    /// Sessions in Redis, under `kiln:session:<id>`, expiring with the session (the
+    /// `redis` feature). It connects on first use and reconnects after failures.
+    ///
+    /// ```no_run
+    /// # fn doc() -> kiln::Result<()> {
+    /// use kiln::prelude::*;
+    /// use kiln::session::RedisStore;
+    /// let app = App::new().sessions(RedisStore::new("redis://127.0.0.1:6379/")?);
+    /// # Ok(()) }
+    /// ```
+    pub struct RedisStore {
+        client: redis::Client,
+        conn: OnceCell<ConnectionManager>,
+        prefix: String,
+    }
+
+    fn failed(e: redis::RedisError) -> Error {
+        Error::with_source(axum::http::StatusCode::SERVICE_UNAVAILABLE, e)
+    }
+
+    impl RedisStore {
+        /// A store on the Redis server at `url` (`redis://host:port/db`); an `Err` if
+        /// the URL is malformed. No connection is made until the first request.
+        pub fn new(url: &str) -> Result<RedisStore> {
+            let client = redis::Client::open(url)
+                .map_err(|e| Error::internal(format!("RedisStore: invalid Redis URL: {e}")))?;
+            Ok(RedisStore {
+                client,
+                conn: OnceCell::new(),
+                prefix: "kiln:session:".to_string(),
+            })
+        }
+
+        /// Keys start with `prefix` instead of `kiln:session:` (to share a server).
+        pub fn prefix(mut self, prefix: impl Into<String>) -> RedisStore {
+            self.prefix = prefix.into();
+            self
+        }
+
+        async fn conn(&self) -> Result<ConnectionManager> {
+            self.conn
+                .get_or_try_init(|| async {
+                    ConnectionManager::new(self.client.clone())
+                        .await
+                        .map_err(failed)
+                })
+                .await
+                .cloned()
+        }
+
+        fn key(&self, id: &str) -> String {
+            format!("{}{id}", self.prefix)
+        }
+    }
+
+    impl SessionStore for RedisStore {
+        fn load<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<String>>> {
+            async move {
+                let mut conn = self.conn().await?;
+                conn.get(self.key(id)).await.map_err(failed)
+            }
+            .boxed()
+        }
+
+        fn save<'a>(
+            &'a self,
+            id: &'a str,
+            data: &'a str,
+            expires: u64,
+        ) -> BoxFuture<'a, Result<()>> {
+            async move {
+                let mut conn = self.conn().await?;
+                let ttl = expires.saturating_sub(super::now()).max(1);
+                conn.set_ex::<_, _, ()>(self.key(id), data, ttl)
+                    .await
+                    .map_err(failed)
+            }
+            .boxed()
+        }
+
+        fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
+            async move {
+                let mut conn = self.conn().await?;
+                conn.del::<_, ()>(self.key(id)).await.map_err(failed)
             }
             .boxed()
         }

@@ -622,3 +622,97 @@ async fn sessions_in_the_database_store() {
         .await;
     assert_eq!(res.text(), "None []", "the old id is gone");
 }
+
+/// The test Redis server's URL; in CI a missing one fails the test, elsewhere it is
+/// skipped with a note.
+fn redis_url() -> Option<String> {
+    const VAR: &str = "KILN_TEST_REDIS_URL";
+    match std::env::var(VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => panic!(
+            "{VAR} is not set, and CI is: the Redis session tests must run. \
+             Start one with `export {VAR}=$(scripts/redis.sh)`."
+        ),
+        _ => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipping Redis: {VAR} not set (run `export {VAR}=$(scripts/redis.sh)`)"
+            );
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn sessions_in_redis() {
+    let Some(url) = redis_url() else { return };
+    let prefix = format!("kiln-test-{}:", std::process::id());
+    let store = kiln::session::RedisStore::new(&url)
+        .unwrap()
+        .prefix(prefix.clone());
+    let client = TestClient::new(app().sessions(store));
+    let res = client.post("/login").form(&[("user", "kay")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text());
+    assert_eq!(
+        client.get("/").await.text(),
+        r#"Some("kay") ["Welcome back"]"#
+    );
+    assert_eq!(client.get("/").await.text(), r#"Some("kay") []"#);
+    let cookie = client.cookie("kiln_session").unwrap();
+    assert!(cookie.len() < 200, "the cookie holds only the sealed id");
+
+    // What Redis holds: one key with the session and a TTL, gone after logout.
+    let redis = kiln_redis_keys(&url, &prefix);
+    assert_eq!(
+        redis.len(),
+        1,
+        "regenerate at login removed the first id: {redis:?}"
+    );
+    client.post("/logout").await;
+    assert!(
+        kiln_redis_keys(&url, &prefix).is_empty(),
+        "logout deletes it"
+    );
+    let res = client
+        .get("/")
+        .header("cookie", &format!("kiln_session={cookie}"))
+        .await;
+    assert_eq!(res.text(), "None []", "the old id is gone");
+
+    // A server that is down is no session, never a 500.
+    let down = kiln::session::RedisStore::new("redis://127.0.0.1:1/").unwrap();
+    let client = TestClient::new(app().sessions(down));
+    let res = client.get("/").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text(), "None []");
+}
+
+/// The keys under `prefix`, with a positive TTL each, read with `redis-cli`.
+fn kiln_redis_keys(url: &str, prefix: &str) -> Vec<String> {
+    let port = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let out = std::process::Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port, "--scan", "--pattern"])
+        .arg(format!("{prefix}*"))
+        .output()
+        .expect("redis-cli");
+    let keys: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect();
+    for key in &keys {
+        let ttl = std::process::Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &port, "ttl", key])
+            .output()
+            .unwrap();
+        let ttl: i64 = String::from_utf8_lossy(&ttl.stdout).trim().parse().unwrap();
+        assert!(ttl > 0, "{key} expires: ttl {ttl}");
+    }
+    keys
+}
