@@ -167,7 +167,7 @@ pub async fn path_params<T: DeserializeOwned + Send>(parts: &mut Parts) -> Resul
 
 /// Decodes one `application/x-www-form-urlencoded` component strictly: `+` is a space,
 /// `%XX` a byte, and the result must be UTF-8.
-fn decode_component(raw: &str) -> Result<Cow<'_, str>, ()> {
+pub(crate) fn decode_component(raw: &str) -> Result<Cow<'_, str>, ()> {
     if !raw.bytes().any(|b| b == b'%' || b == b'+') {
         return Ok(Cow::Borrowed(raw));
     }

@@ -74,6 +74,7 @@ mod convert;
 mod db;
 mod error;
 mod extract;
+mod form;
 mod launch;
 pub mod middleware;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -96,6 +97,7 @@ pub use catcher::{CatchRequest, Catcher, FromCatch};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use db::Db;
 pub use error::{Error, Result};
+pub use form::{Form, Query};
 pub use kiln_macros::{
     catch, catchers, delete, get, head, middleware, options, page, patch, post, put, resource,
     route, routes,
@@ -144,7 +146,8 @@ pub mod prelude {
         Text, catch, catchers, delete, get, head, middleware, options, page, patch, post, put,
         resource, route, routes,
     };
-    pub use axum::extract::{Form, Query, Request};
+    pub use crate::{Form, Query};
+    pub use axum::extract::Request;
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
     pub use axum::middleware::Next;
     pub use axum::response::{IntoResponse, Response};

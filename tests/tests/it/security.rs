@@ -716,3 +716,49 @@ fn kiln_redis_keys(url: &str, prefix: &str) -> Vec<String> {
     }
     keys
 }
+
+#[derive(serde::Deserialize)]
+struct Search {
+    q: String,
+}
+
+#[get("/find")]
+async fn find(Query(s): Query<Search>) -> String {
+    s.q
+}
+
+#[tokio::test]
+async fn forms_and_queries_refuse_invalid_utf8() {
+    let client = TestClient::new(app().mount("/", routes![find]));
+    assert_eq!(client.get("/find?q=caf%C3%A9").await.text(), "café");
+    let res = client.get("/find?q=%C3%28").await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        res.text(),
+        "query string is not valid UTF-8 once percent-decoded"
+    );
+    assert_eq!(
+        client.get("/find").await.status(),
+        StatusCode::BAD_REQUEST,
+        "q missing"
+    );
+    for body in [&b"title=%FF"[..], &b"title=\xff"[..]] {
+        let res = client
+            .post("/books/new")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_vec())
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body:?}");
+    }
+    let res = client.post("/books/new").form(&[("nope", "x")]).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing field"
+    );
+    let res = client
+        .post("/books/new")
+        .json(&serde_json::json!({"title": "x"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
