@@ -17,7 +17,26 @@ use crate::pipeline::body_limit;
 
 /// Maps well-known error types to their proper status; `None` is a plain 500.
 fn classify(err: &(dyn Any + Send + Sync)) -> Option<Known> {
-    use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+    use axum::extract::rejection::{
+        BytesRejection, FormRejection, JsonRejection, PathRejection, QueryRejection,
+        StringRejection,
+    };
+    // A client that hung up or reset while its body was being read: its doing, not a
+    // server failure (so not logged as one), and it never sees the answer anyway.
+    if let Some(e) = err.downcast_ref::<axum::Error>()
+        && client_gone(e)
+    {
+        return Some(Known::new(
+            StatusCode::BAD_REQUEST,
+            Some("the request body was cut off".to_string()),
+        ));
+    }
+    if let Some(e) = err.downcast_ref::<BytesRejection>() {
+        return Some(Known::new(e.status(), Some(e.body_text())));
+    }
+    if let Some(e) = err.downcast_ref::<StringRejection>() {
+        return Some(Known::new(e.status(), Some(e.body_text())));
+    }
     if let Some(e) = err.downcast_ref::<JsonRejection>() {
         return Some(Known::new(e.status(), Some(e.body_text())));
     }
@@ -53,6 +72,30 @@ fn classify(err: &(dyn Any + Send + Sync)) -> Option<Known> {
         return Some(known);
     }
     None
+}
+
+/// Whether `err` (or what caused it) says the client went away mid-body: an incomplete
+/// message, a reset or closed connection.
+fn client_gone(err: &(dyn StdError + 'static)) -> bool {
+    let mut source = Some(err);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>()
+            && (h.is_incomplete_message() || h.is_canceled() || h.is_closed())
+        {
+            return true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// Whether `err` (or what caused it) is the body idle timeout's.

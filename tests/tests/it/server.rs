@@ -309,3 +309,61 @@ fn sigterm_lets_a_slow_request_finish_then_exits_cleanly() {
         "requests are logged: {log}"
     );
 }
+
+/// Everything logged while it lives, as text (for the current thread's tasks).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_client_resetting_mid_body_is_not_a_server_error() {
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (addr, stop, task) = start(app()).await;
+    for path in ["/upload", "/stream"] {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let mut stream = stream;
+        use tokio::io::AsyncWriteExt;
+        stream
+            .write_all(
+                format!(
+                    "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789"
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stream.set_linger(Some(Duration::ZERO)).unwrap();
+        drop(stream); // RST
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server is fine, and nothing was logged as a server failure.
+    assert_eq!(get(addr, "/").await.status, 200);
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(!text.contains("ERROR"), "{text}");
+    assert!(!text.contains("status=500"), "{text}");
+}
