@@ -355,7 +355,7 @@ async fn a_client_resetting_mid_body_is_not_a_server_error() {
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
-        stream.set_linger(Some(Duration::ZERO)).unwrap();
+        stream.set_zero_linger().unwrap();
         drop(stream); // RST
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
