@@ -97,6 +97,21 @@ pub(crate) fn token_in_body(kind: FormKind, body: &[u8]) -> Option<String> {
     }
 }
 
+/// The token in a `multipart/form-data` body (already read, so bounded by the body
+/// limit), parsed with `multer`.
+pub(crate) async fn token_in_multipart(headers: &HeaderMap, body: bytes::Bytes) -> Option<String> {
+    let ct = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    let boundary = multer::parse_boundary(ct).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 fn form_urlencoded_field(body: &[u8]) -> Option<String> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .ok()?

@@ -263,9 +263,6 @@ async fn token_of(
     if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return (Some(sent.to_string()), Ok(req));
     }
-    if form == FormKind::Multipart {
-        return (None, Ok(req));
-    }
     let (parts, body) = req.into_parts();
     let bytes = match http_body_util::Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -278,6 +275,9 @@ async fn token_of(
             return (None, Err(res.into_response()));
         }
     };
-    let sent = csrf::token_in_body(form, &bytes);
+    let sent = match form {
+        FormKind::Multipart => csrf::token_in_multipart(&parts.headers, bytes.clone()).await,
+        _ => csrf::token_in_body(form, &bytes),
+    };
     (sent, Ok(Request::from_parts(parts, Body::from(bytes))))
 }

@@ -762,3 +762,52 @@ async fn forms_and_queries_refuse_invalid_utf8() {
         .await;
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+
+#[post("/avatar")]
+async fn avatar(body: kiln::axum::body::Bytes) -> String {
+    format!("{} bytes", body.len())
+}
+
+fn multipart(token: Option<&str>) -> String {
+    let mut body = String::new();
+    if let Some(t) = token {
+        body.push_str(&format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n"
+        ));
+    }
+    body.push_str(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n",
+    );
+    body
+}
+
+#[tokio::test]
+async fn multipart_forms_carry_the_token_in_a_field() {
+    let client = TestClient::new(app().mount("/", routes![avatar]));
+    client.get("/books/new").await;
+    let token = client.cookie("kiln_csrf").unwrap();
+    let send = |body: String| {
+        client
+            .post("/avatar")
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .without_csrf()
+    };
+    let res = send(multipart(Some(&token))).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text());
+    assert_eq!(
+        res.text(),
+        format!("{} bytes", multipart(Some(&token)).len()),
+        "body intact"
+    );
+    assert_eq!(send(multipart(None)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(multipart(Some("wrong"))).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send("garbage".to_string()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
