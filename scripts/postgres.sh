@@ -69,6 +69,18 @@ psql_run() {
     "$BIN/psql" -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"
 }
 
+# A self-signed certificate, so the tests can connect with `sslmode=require`.
+make_cert() {
+    if [ ! -s "$DIR/server.crt" ]; then
+        log "making a self-signed certificate for TLS"
+        openssl req -new -x509 -days 3650 -nodes -subj "/CN=127.0.0.1" \
+            -keyout "$DIR/server.key" -out "$DIR/server.crt" >/dev/null 2>&1 \
+            || die "openssl could not make a certificate"
+        chmod 600 "$DIR/server.key"
+        [ "$(id -u)" -ne 0 ] || chown postgres: "$DIR/server.key" "$DIR/server.crt"
+    fi
+}
+
 if ! "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
     if [ ! -s "$DIR/PG_VERSION" ]; then
         log "creating a cluster in $DIR"
@@ -77,9 +89,10 @@ if ! "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
         chmod 700 "$DIR"
         as_owner "$BIN/initdb" -D "$DIR" -U postgres --auth=trust -E UTF8 --no-locale >&2
     fi
+    make_cert
     log "starting PostgreSQL on 127.0.0.1:$PORT"
     as_owner "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 60 start \
-        -o "-p $PORT -c listen_addresses=127.0.0.1 -k $DIR -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >&2 \
+        -o "-p $PORT -c listen_addresses=127.0.0.1 -k $DIR -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c ssl=on -c ssl_cert_file=$DIR/server.crt -c ssl_key_file=$DIR/server.key" >&2 \
         || { tail -n 20 "$DIR/server.log" >&2 || true; die "the server did not start"; }
 fi
 

@@ -15,5 +15,6 @@ mod models;
 mod queries;
 mod relations;
 mod sqlite;
+mod tls;
 mod transactions;
 mod types;
