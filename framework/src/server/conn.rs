@@ -97,9 +97,12 @@ impl Shared {
     }
 }
 
-/// Serves one connection until it closes, or the server stops.
+/// Serves one connection until it closes, or the server stops. `place` (its place
+/// under the connection cap) is held by the connection's IO, so a connection upgraded
+/// to a WebSocket keeps it until the socket closes.
 pub(crate) async fn serve(
     mut stream: TcpStream,
+    place: Option<OwnedSemaphorePermit>,
     shared: &Arc<Shared>,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -126,7 +129,11 @@ pub(crate) async fn serve(
         }
     };
     let http2 = first.http2;
-    let io = TokioIo::new(Replay { first, stream });
+    let io = TokioIo::new(Replay {
+        first,
+        stream,
+        _place: place,
+    });
     let state = Arc::new(ConnState::default());
     let service = ConnService {
         shared: shared.clone(),
@@ -303,10 +310,11 @@ async fn detect(stream: &mut TcpStream) -> io::Result<Option<First>> {
     }
 }
 
-/// The stream with its first bytes put back in front.
+/// The stream with its first bytes put back in front, holding its place under the cap.
 struct Replay {
     first: First,
     stream: TcpStream,
+    _place: Option<OwnedSemaphorePermit>,
 }
 
 impl AsyncRead for Replay {

@@ -152,13 +152,10 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             match cap.admit() {
-                limits::Admit::Serve(permit) => {
+                limits::Admit::Serve(place) => {
                     let shared = shared.clone();
                     let stopped = stopped.clone();
-                    tasks.spawn(async move {
-                        conn::serve(stream, &shared, stopped).await;
-                        drop(permit);
-                    });
+                    tasks.spawn(async move { conn::serve(stream, place, &shared, stopped).await });
                 }
                 limits::Admit::Refuse(permit) => {
                     let shared = shared.clone();
