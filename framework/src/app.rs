@@ -384,7 +384,9 @@ impl App {
     /// `usize::MAX` turns the limit off).
     ///
     /// A request past the limit is answered **503** with `Retry-After: 1` at once: it
-    /// is shed, never queued.
+    /// is shed, never queued, before any middleware runs (so the request log doesn't
+    /// show it; a warning a second counts them). A request holds its place until its
+    /// response head is ready, so a streamed body or a WebSocket doesn't keep one.
     pub fn concurrency_limit(mut self, max: usize) -> App {
         self.config.concurrency_limit = max;
         self

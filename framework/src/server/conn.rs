@@ -97,9 +97,12 @@ impl Shared {
     }
 }
 
-/// Serves one connection until it closes, or the server stops.
+/// Serves one connection until it closes, or the server stops. `place` (its place
+/// under the connection cap) is held by the connection's IO, so a connection upgraded
+/// to a WebSocket keeps it until the socket closes.
 pub(crate) async fn serve(
     mut stream: TcpStream,
+    place: Option<OwnedSemaphorePermit>,
     shared: &Arc<Shared>,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -126,7 +129,11 @@ pub(crate) async fn serve(
         }
     };
     let http2 = first.http2;
-    let io = TokioIo::new(Replay { first, stream });
+    let io = TokioIo::new(Replay {
+        first,
+        stream,
+        _place: place,
+    });
     let state = Arc::new(ConnState::default());
     let service = ConnService {
         shared: shared.clone(),
@@ -135,6 +142,7 @@ pub(crate) async fn serve(
     };
     let limits = Deadlines {
         first_request: deadline,
+        http2,
         http2_idle: shared.http2_idle_timeout.filter(|_| http2),
     };
     if http2 {
@@ -150,6 +158,8 @@ pub(crate) async fn serve(
 struct Deadlines {
     /// When the first request's head must have come.
     first_request: Option<tokio::time::Instant>,
+    /// The connection is HTTP/2: it is closed with GOAWAY, not cut.
+    http2: bool,
     /// HTTP/2: how long the connection may stay without an open stream.
     http2_idle: Option<Duration>,
 }
@@ -202,9 +212,10 @@ async fn within<F: Future>(limit: Option<Duration>, fut: F) -> Option<F::Output>
     }
 }
 
-/// Drives a hyper connection to its end: closed if its first request's head is not in
-/// by the deadline; shut down gracefully when the server stops, or (HTTP/2) when no
-/// stream has been open for the idle timeout.
+/// Drives a hyper connection to its end: shut down gracefully when the server stops;
+/// closed if its first request's head has not come by the deadline (an HTTP/1 head is
+/// cut, an HTTP/2 connection gets GOAWAY), or (HTTP/2) when no stream has been open
+/// for the idle timeout.
 async fn drive<C: Graceful>(
     conn: C,
     mut stopped: watch::Receiver<bool>,
@@ -212,33 +223,38 @@ async fn drive<C: Graceful>(
     limits: Deadlines,
 ) {
     tokio::pin!(conn);
-    let first_request = async {
-        if let Some(deadline) = limits.first_request {
-            tokio::time::sleep_until(deadline).await;
-            if !state.started.load(Ordering::Acquire) {
-                return;
+    let too_late = async {
+        let no_request = async {
+            if let Some(deadline) = limits.first_request {
+                tokio::time::sleep_until(deadline).await;
+                if !state.started.load(Ordering::Acquire) {
+                    return;
+                }
             }
-        }
-        std::future::pending().await
-    };
-    let idle = async {
-        match limits.http2_idle {
-            Some(timeout) => state.idle_for(timeout).await,
-            None => std::future::pending().await,
+            std::future::pending().await
+        };
+        let idle = async {
+            match limits.http2_idle {
+                Some(timeout) => state.idle_for(timeout).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = no_request => "sent no request in time",
+            () = idle => "idle",
         }
     };
     let result = tokio::select! {
         result = conn.as_mut() => result,
-        () = first_request => {
-            tracing::debug!("closing a connection whose first request did not come in time");
-            return;
-        }
         () = stopping(&mut stopped) => {
             conn.as_mut().graceful_shutdown();
             conn.as_mut().await
         }
-        () = idle => {
-            tracing::debug!("closing an idle HTTP/2 connection");
+        why = too_late => {
+            tracing::debug!(http2 = limits.http2, "closing a connection: {why}");
+            if !limits.http2 {
+                return;
+            }
             conn.as_mut().graceful_shutdown();
             // No stream is open: if the server stops meanwhile, there is nothing to wait for.
             tokio::select! {
@@ -303,10 +319,11 @@ async fn detect(stream: &mut TcpStream) -> io::Result<Option<First>> {
     }
 }
 
-/// The stream with its first bytes put back in front.
+/// The stream with its first bytes put back in front, holding its place under the cap.
 struct Replay {
     first: First,
     stream: TcpStream,
+    _place: Option<OwnedSemaphorePermit>,
 }
 
 impl AsyncRead for Replay {

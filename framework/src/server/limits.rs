@@ -46,6 +46,19 @@ impl std::fmt::Display for Shown {
     }
 }
 
+/// A timeout for the logs: a duration, or `off`.
+pub(crate) struct ShownTime(pub(crate) Duration);
+
+impl std::fmt::Display for ShownTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_zero() {
+            f.write_str("off")
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}
+
 /// `n` as a semaphore size, or `None` for no limit (`usize::MAX`, or more than a
 /// semaphore can count).
 fn bounded(n: usize) -> Option<usize> {

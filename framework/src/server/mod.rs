@@ -124,10 +124,10 @@ impl Server {
         tracing::info!(
             max_connections = %limits::Shown(cap.limit()),
             concurrency_limit = %limits::Shown(shared.concurrency_limit()),
-            header_read_timeout = ?nonzero(config.header_read_timeout),
-            request_timeout = ?nonzero(config.request_timeout),
-            body_idle_timeout = ?nonzero(config.body_idle_timeout),
-            http2_idle_timeout = ?nonzero(config.http2_idle_timeout),
+            header_read_timeout = %limits::ShownTime(config.header_read_timeout),
+            request_timeout = %limits::ShownTime(config.request_timeout),
+            body_idle_timeout = %limits::ShownTime(config.body_idle_timeout),
+            http2_idle_timeout = %limits::ShownTime(config.http2_idle_timeout),
             "kiln: limits"
         );
         tracing::info!("kiln: listening on http://{local_addr}");
@@ -152,13 +152,10 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             match cap.admit() {
-                limits::Admit::Serve(permit) => {
+                limits::Admit::Serve(place) => {
                     let shared = shared.clone();
                     let stopped = stopped.clone();
-                    tasks.spawn(async move {
-                        conn::serve(stream, &shared, stopped).await;
-                        drop(permit);
-                    });
+                    tasks.spawn(async move { conn::serve(stream, place, &shared, stopped).await });
                 }
                 limits::Admit::Refuse(permit) => {
                     let shared = shared.clone();

@@ -188,16 +188,23 @@ async fn an_idle_keep_alive_connection_is_closed_after_its_request() {
     stop(stopper, task).await;
 }
 
-/// Reads HTTP/2 frames (type, flags, stream) until one of type `wanted`, at most `limit`.
+/// One HTTP/2 frame: its type, flags, stream id and payload.
+async fn read_frame(conn: &mut TcpStream) -> Option<(u8, u8, u32, Vec<u8>)> {
+    let mut head = [0u8; 9];
+    conn.read_exact(&mut head).await.ok()?;
+    let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+    let stream = u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff;
+    let mut payload = vec![0u8; len];
+    conn.read_exact(&mut payload).await.ok()?;
+    Some((head[3], head[4], stream, payload))
+}
+
+/// Reads HTTP/2 frames until one of type `wanted`, at most `limit`; its payload.
 async fn frame_of_type(conn: &mut TcpStream, wanted: u8, limit: Duration) -> Option<Vec<u8>> {
     let read = async {
         loop {
-            let mut head = [0u8; 9];
-            conn.read_exact(&mut head).await.ok()?;
-            let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
-            let mut payload = vec![0u8; len];
-            conn.read_exact(&mut payload).await.ok()?;
-            if head[3] == wanted {
+            let (kind, _, _, payload) = read_frame(conn).await?;
+            if kind == wanted {
                 return Some(payload);
             }
         }
@@ -205,28 +212,100 @@ async fn frame_of_type(conn: &mut TcpStream, wanted: u8, limit: Duration) -> Opt
     tokio::time::timeout(limit, read).await.ok().flatten()
 }
 
+const HTTP2_HANDSHAKE: &[u8] =
+    b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+
 #[tokio::test]
-async fn an_idle_http2_connection_is_sent_goaway() {
+async fn http2_with_prior_knowledge_is_served_then_closed_when_idle() {
+    const HEADERS: u8 = 1;
+    const DATA: u8 = 0;
     const GOAWAY: u8 = 7;
     let idle = Duration::from_millis(400);
     let (addr, stopper, task) = start(app().http2_idle_timeout(idle)).await;
     let mut conn = TcpStream::connect(addr).await.unwrap();
-    // The preface and an empty SETTINGS frame: a complete HTTP/2 handshake, no stream.
-    conn.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
-        .await
-        .unwrap();
-    let started = Instant::now();
+    conn.write_all(HTTP2_HANDSHAKE).await.unwrap();
+    // GET / on stream 1: HEADERS with END_STREAM | END_HEADERS, HPACK static-table
+    // `:method GET`, `:scheme http`, `:path /`, and `:authority x` as a literal.
+    let block = [0x82, 0x86, 0x84, 0x41, 0x01, b'x'];
+    let mut frame = vec![0, 0, block.len() as u8, HEADERS, 0x05, 0, 0, 0, 1];
+    frame.extend_from_slice(&block);
+    conn.write_all(&frame).await.unwrap();
+    let mut status = None;
+    let mut body = Vec::new();
+    let answered = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            let (kind, flags, stream, payload) = read_frame(&mut conn).await.expect("a frame");
+            match kind {
+                HEADERS if stream == 1 => status = payload.first().copied(),
+                DATA if stream == 1 => {
+                    body.extend_from_slice(&payload);
+                    if flags & 0x01 != 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    answered.await.expect("an answer on stream 1");
+    // `:status 200` is HPACK static entry 8.
+    assert_eq!(
+        status,
+        Some(0x88),
+        "the response's first header is :status 200"
+    );
+    assert_eq!(body, b"Hello, World!");
+    // The stream is done: the idle timeout counts from here.
+    let done = Instant::now();
     let goaway = frame_of_type(&mut conn, GOAWAY, Duration::from_secs(3))
         .await
         .expect("a GOAWAY frame");
-    let took = started.elapsed();
+    let took = done.elapsed();
     assert!(
         took >= idle - Duration::from_millis(50) && took < idle * 4,
         "GOAWAY after {took:?}"
     );
-    // Last stream id 2^31-1 or 0, and NO_ERROR: a graceful close.
+    // The first GOAWAY of a graceful close (last stream 2^31-1), with NO_ERROR.
+    assert_eq!(goaway, [0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    stop(stopper, task).await;
+}
+
+/// Opens an HTTP/2 connection (the preface and an empty SETTINGS frame: a complete
+/// handshake, no stream) and waits for GOAWAY; returns how long that took.
+async fn http2_goaway_after(addr: SocketAddr) -> Duration {
+    const GOAWAY: u8 = 7;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    conn.write_all(HTTP2_HANDSHAKE).await.unwrap();
+    let goaway = frame_of_type(&mut conn, GOAWAY, Duration::from_secs(3))
+        .await
+        .expect("a GOAWAY frame");
+    let took = started.elapsed();
+    // NO_ERROR: a graceful close.
     assert_eq!(goaway.len(), 8, "{goaway:?}");
     assert_eq!(&goaway[4..8], &[0, 0, 0, 0], "error code NO_ERROR");
+    took
+}
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_sent_goaway() {
+    let idle = Duration::from_millis(400);
+    // The header-read deadline stays at 30 s: the idle timeout closes it.
+    let (addr, stopper, task) = start(app().http2_idle_timeout(idle)).await;
+    let took = http2_goaway_after(addr).await;
+    assert!(
+        took >= idle - Duration::from_millis(50) && took < idle * 4,
+        "GOAWAY after {took:?}"
+    );
+    stop(stopper, task).await;
+}
+
+#[tokio::test]
+async fn an_http2_connection_without_a_request_is_sent_goaway_at_the_header_timeout() {
+    // The idle timeout stays at 60 s: the header-read deadline closes it.
+    let (addr, stopper, task) = start(app().header_read_timeout(HEADER_TIMEOUT)).await;
+    let took = http2_goaway_after(addr).await;
+    assert!(near_header_timeout(took), "GOAWAY after {took:?}");
     stop(stopper, task).await;
 }
 
