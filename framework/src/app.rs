@@ -614,7 +614,8 @@ impl App {
 
     /// [`bind`](App::bind), with the request log outermost if `request_log`.
     async fn bind_with(mut self, addr: impl ToSocketAddrs, request_log: bool) -> Result<Server> {
-        let config = self.config.clone();
+        let mut config = self.config.clone();
+        config.security_headers = self.security.headers.clone();
         // The request timeouts wrap all the app's middleware; the request log wraps them.
         let timeouts = crate::middleware::RequestTimeouts::new(
             config.request_timeout,

@@ -37,6 +37,7 @@ use tower::Service as _;
 
 use super::limits::{self, Concurrency};
 use super::{ServerConfig, nonzero};
+use crate::security::SecurityHeaders;
 
 /// What an HTTP/2 client sends first.
 const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -54,6 +55,8 @@ pub(crate) struct Shared {
     header_read_timeout: Option<Duration>,
     http2_idle_timeout: Option<Duration>,
     refuse_deadline: Duration,
+    /// The app's security headers, for the 503s answered here.
+    security: Arc<SecurityHeaders>,
 }
 
 impl Shared {
@@ -88,6 +91,7 @@ impl Shared {
             header_read_timeout,
             http2_idle_timeout: nonzero(config.http2_idle_timeout),
             refuse_deadline,
+            security: Arc::new(config.security_headers.clone()),
         }
     }
 
@@ -174,9 +178,10 @@ pub(crate) async fn refuse(
     let answered = Arc::new(Notify::new());
     let service = {
         let answered = answered.clone();
+        let security = shared.security.clone();
         hyper::service::service_fn(move |_req: Request<Incoming>| {
             answered.notify_one();
-            std::future::ready(Ok::<_, Infallible>(limits::refused_response()))
+            std::future::ready(Ok::<_, Infallible>(limits::refused_response(&security)))
         })
     };
     let conn = shared
@@ -444,7 +449,9 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             self.state.started.store(true, Ordering::Release);
         }
         let Ok(permit) = self.shared.concurrency.enter() else {
-            return ConnFuture::Shed;
+            return ConnFuture::Shed {
+                security: self.shared.security.clone(),
+            };
         };
         let guard = self.http2.then(|| StreamGuard::new(&self.state));
         let fut = self.shared.router.clone().call(req);
@@ -457,7 +464,7 @@ pin_project! {
     /// concurrency limit until the response head is ready; or the 503 of a shed request.
     #[project = ConnFutureProj]
     enum ConnFuture {
-        Shed,
+        Shed { security: Arc<SecurityHeaders> },
         Running {
             #[pin]
             fut: RouteFuture<Infallible>,
@@ -472,8 +479,8 @@ impl Future for ConnFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            ConnFutureProj::Shed => Poll::Ready(Ok(
-                limits::shed_response().map(|inner| ConnBody { inner, guard: None })
+            ConnFutureProj::Shed { security } => Poll::Ready(Ok(
+                limits::shed_response(security).map(|inner| ConnBody { inner, guard: None })
             )),
             ConnFutureProj::Running { fut, permit, guard } => {
                 let Ok(res) = ready!(fut.poll(cx));

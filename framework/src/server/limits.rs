@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER};
+
+use crate::security::SecurityHeaders;
 use axum::http::{HeaderValue, Response, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -223,8 +225,9 @@ impl ShedLog {
 
 /// The answer to a request shed at the concurrency limit: 503, `Retry-After: 1`.
 #[cold]
-pub(crate) fn shed_response() -> Response<Body> {
+pub(crate) fn shed_response(security: &SecurityHeaders) -> Response<Body> {
     let mut res = Response::new(Body::from("Service Unavailable"));
+    security.apply(res.headers_mut());
     *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     let headers = res.headers_mut();
     headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
@@ -236,8 +239,8 @@ pub(crate) fn shed_response() -> Response<Body> {
 }
 
 /// The answer on a connection over the cap: 503, `Retry-After: 1`, `Connection: close`.
-pub(crate) fn refused_response() -> Response<Body> {
-    let mut res = shed_response();
+pub(crate) fn refused_response(security: &SecurityHeaders) -> Response<Body> {
+    let mut res = shed_response(security);
     res.headers_mut()
         .insert(CONNECTION, HeaderValue::from_static("close"));
     res

@@ -41,6 +41,8 @@ pub(crate) struct ServerConfig {
     pub(crate) concurrency_limit: usize,
     pub(crate) request_timeout: Duration,
     pub(crate) body_idle_timeout: Duration,
+    /// The app's security headers, for the answers the server gives itself.
+    pub(crate) security_headers: crate::security::SecurityHeaders,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +55,7 @@ impl Default for ServerConfig {
             concurrency_limit: DEFAULT_CONCURRENCY_LIMIT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            security_headers: crate::security::SecurityHeaders::default(),
         }
     }
 }

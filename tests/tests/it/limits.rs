@@ -326,6 +326,11 @@ async fn past_the_connection_cap_a_connection_is_answered_503_and_closed() {
     let res = get_on(&mut third, "/").await;
     assert_eq!(res.status, 503);
     assert_eq!(res.header("retry-after"), Some("1"));
+    assert_eq!(
+        res.header("x-content-type-options"),
+        Some("nosniff"),
+        "security headers too"
+    );
     assert_eq!(res.header("connection"), Some("close"));
     let (_, rest) = closed(&mut third, Instant::now(), Duration::from_secs(3)).await;
     assert!(rest.is_empty(), "got {rest:?}");
@@ -374,6 +379,11 @@ async fn past_the_concurrency_limit_requests_are_shed_at_once() {
             503 => {
                 shed += 1;
                 assert_eq!(res.header("retry-after"), Some("1"));
+                assert_eq!(
+                    res.header("x-frame-options"),
+                    Some("DENY"),
+                    "security headers too"
+                );
                 assert!(
                     took < Duration::from_millis(200),
                     "a shed request took {took:?}"
