@@ -2,7 +2,8 @@
 //! `PORT=<n>`), for the overload and slow-client runs of the battery (L2, B5): `/`
 //! answers at once, `/slow` after 100 ms, `/health` at once, `POST /upload` reads its
 //! body. `CONCURRENCY=<n>` sets the concurrency limit, `MAX_CONNECTIONS=<n>` the
-//! connection cap and `HEADER_TIMEOUT=<s>` the header-read timeout (default kiln's).
+//! connection cap, `HEADER_TIMEOUT=<s>` the header-read timeout, `REQUEST_TIMEOUT=<s>`
+//! and `BODY_IDLE_TIMEOUT=<s>` the request timeouts (0 turns one off; default kiln's).
 
 use std::time::Duration;
 
@@ -44,6 +45,12 @@ async fn main() {
     }
     if let Some(s) = env("HEADER_TIMEOUT") {
         app = app.header_read_timeout(Duration::from_secs(s));
+    }
+    if let Some(s) = env("REQUEST_TIMEOUT") {
+        app = app.request_timeout(Duration::from_secs(s));
+    }
+    if let Some(s) = env("BODY_IDLE_TIMEOUT") {
+        app = app.body_idle_timeout(Duration::from_secs(s));
     }
     let server = app.bind("127.0.0.1:0").await.expect("bind");
     println!("PORT={}", server.local_addr().port());

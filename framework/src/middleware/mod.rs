@@ -284,7 +284,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+    type Future = TimeoutFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -309,32 +309,70 @@ where
             });
             (req, Some(watch))
         };
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            let res = match total {
-                Some(total) => match tokio::time::timeout(total, inner.call(req)).await {
-                    Ok(res) => res?,
-                    Err(_) if watch.as_ref().is_some_and(|w| w.client_was_slow()) => {
-                        return Ok(slow_body());
-                    }
-                    Err(_) => {
-                        return Ok(Error::status(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "the request took too long",
-                        )
-                        .into_response());
-                    }
-                },
-                None => inner.call(req).await?,
-            };
+        // `inner` was made ready by `poll_ready`, and its future owns what it needs.
+        TimeoutFuture {
+            fut: self.inner.call(req),
+            total,
+            sleep: None,
+            watch,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`TimeoutService`]: the inner one, unless time runs out first. The
+    /// timer starts at the first poll that has to wait, so a request answered at once
+    /// never touches the timer wheel.
+    pub(crate) struct TimeoutFuture<F> {
+        #[pin]
+        fut: F,
+        total: Option<Duration>,
+        #[pin]
+        sleep: Option<tokio::time::Sleep>,
+        watch: Option<Arc<BodyWatch>>,
+    }
+}
+
+impl<F> Future for TimeoutFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Poll::Ready(res) = this.fut.poll(cx) {
             // The body went quiet for too long: whatever the handler made of the error
             // it read, the answer is the client's fault.
-            if watch.is_some_and(|w| w.idle_expired.load(Ordering::Acquire)) {
-                return Ok(slow_body());
+            if this
+                .watch
+                .as_ref()
+                .is_some_and(|w| w.idle_expired.load(Ordering::Acquire))
+            {
+                return Poll::Ready(Ok(slow_body()));
             }
-            Ok(res)
-        })
+            return Poll::Ready(res);
+        }
+        let Some(total) = *this.total else {
+            return Poll::Pending;
+        };
+        if this.sleep.is_none() {
+            this.sleep.set(Some(tokio::time::sleep(total)));
+        }
+        let Some(sleep) = this.sleep.as_pin_mut() else {
+            return Poll::Pending;
+        };
+        if sleep.poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        if this.watch.as_ref().is_some_and(|w| w.client_was_slow()) {
+            return Poll::Ready(Ok(slow_body()));
+        }
+        Poll::Ready(Ok(Error::status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the request took too long",
+        )
+        .into_response()))
     }
 }
 
