@@ -16,9 +16,24 @@ use serde::de::DeserializeOwned;
 use crate::error::Error;
 use crate::extract::decode_component;
 
-/// Checks that every name and value of an urlencoded string decodes to UTF-8.
+/// The most fields a form or query string may have (Django's
+/// `DATA_UPLOAD_MAX_NUMBER_FIELDS`): more is a **400**, before any is decoded.
+pub const MAX_FIELDS: usize = 1000;
+
+/// Checks that every name and value of an urlencoded string decodes to UTF-8, and that
+/// there are at most [`MAX_FIELDS`] of them.
 fn check_utf8(data: &[u8], what: &'static str) -> Result<(), Error> {
     let text = std::str::from_utf8(data).map_err(|_| invalid(what))?;
+    if text
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .nth(MAX_FIELDS)
+        .is_some()
+    {
+        return Err(Error::bad_request(format!(
+            "too many fields (at most {MAX_FIELDS})"
+        )));
+    }
     for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         if decode_component(name).is_err() || decode_component(value).is_err() {
@@ -165,5 +180,10 @@ mod tests {
         assert!(check_utf8(b"%FF=1", "form").is_err());
         assert!(check_utf8(b"q=\xff", "form").is_err());
         assert!(check_utf8(b"", "form").is_ok());
+        let many = vec!["a=1"; MAX_FIELDS].join("&");
+        assert!(check_utf8(many.as_bytes(), "form").is_ok());
+        let too_many = format!("{many}&b=2");
+        let err = check_utf8(too_many.as_bytes(), "form").unwrap_err();
+        assert_eq!(err.message(), Some("too many fields (at most 1000)"));
     }
 }

@@ -66,6 +66,9 @@ impl Shared {
         http1
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)
+            // hyper checks its head limit only while a head is incomplete, so one read
+            // can take a larger head whole: this checks every complete head too (431).
+            .max_header_size(limits::MAX_HEAD)
             .keep_alive(true);
         let mut http2 = http2::Builder::new(TokioExecutor::new());
         http2

@@ -26,6 +26,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// The default number of requests handled at once, over all connections.
 pub(crate) const DEFAULT_CONCURRENCY_LIMIT: usize = 1_024;
+/// The largest request head (start line and headers) accepted: hyper's own buffer
+/// limit, 408 KiB; a larger one is answered **431**.
+pub(crate) const MAX_HEAD: usize = 417_792;
+
 /// The default time a whole request may take (408 for a slow body, 503 for a slow handler).
 pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default time a request body may go without sending a byte (then 408).
