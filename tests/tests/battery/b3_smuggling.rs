@@ -121,7 +121,13 @@ async fn b3_smuggling_and_desync() {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let problem = desync(&got, &end);
+        // RFC 9112 §6.3: with both, Transfer-Encoding wins and the server must close
+        // after the response; hyper does exactly that (the canary is never read).
+        let te_and_cl = name.contains("with Content-Length");
+        let problem = match (desync(&got, &end), &got[..]) {
+            (Some(_), [only]) if te_and_cl && end != "open" && only.body == "echo:hello" => None,
+            (p, _) => p,
+        };
         if problem.is_none() {
             as_expected += 1;
         }
