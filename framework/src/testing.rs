@@ -108,14 +108,15 @@ impl TestClient {
 
     /// The session's CSRF token, got from the app as a page with a form would give it,
     /// if the client has none yet.
-    async fn csrf_token(&self) -> Option<String> {
+    async fn csrf_token(&self, host: Option<HeaderValue>) -> Option<String> {
         if let Some(token) = self.cookie(CSRF_COOKIE) {
             return Some(token);
         }
+        let host = host.unwrap_or(HeaderValue::from_static("localhost"));
         let mut req = Request::builder()
             .method(Method::GET)
             .uri("/")
-            .header(HOST, "localhost")
+            .header(HOST, host)
             .body(Body::empty())
             .ok()?;
         req.extensions_mut().insert(MintCsrf);
@@ -318,7 +319,10 @@ impl TestRequest {
                 .or_insert(HeaderValue::from_static(origin));
             if self.csrf == Csrf::SameOrigin
                 && !req.headers().contains_key(CSRF_HEADER)
-                && let Some(token) = self.client.csrf_token().await
+                && let Some(token) = self
+                    .client
+                    .csrf_token(req.headers().get(HOST).cloned())
+                    .await
                 && let Ok(value) = HeaderValue::try_from(token)
             {
                 req.headers_mut().insert(CSRF_HEADER, value);

@@ -4,12 +4,27 @@ use std::fmt::Display;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-/// Everything but RFC 3986's unreserved characters is encoded in a segment.
+/// What RFC 3986 allows in a path segment as it is (`pchar`: unreserved, sub-delims,
+/// `:` and `@`) stays; everything else is encoded: `/`, `?`, `#`, `%`, spaces, quotes,
+/// `<>`, non-ASCII.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
-    .remove(b'~');
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
 /// A tail parameter keeps its slashes.
 const TAIL: &AsciiSet = &SEGMENT.remove(b'/');
 
@@ -50,5 +65,8 @@ mod tests {
         assert_eq!(seg::<String>("a/b c", true), "a/b%20c");
         assert_eq!(seg::<i64>(5, false), "5");
         assert_eq!(seg::<String>("é", false), "%C3%A9");
+        assert_eq!(seg::<String>("1+", false), "1+", "sub-delims stay");
+        assert_eq!(seg::<String>("a:b@c=d", false), "a:b@c=d");
+        assert_eq!(seg::<String>("50%<\"'>", false), "50%25%3C%22'%3E");
     }
 }

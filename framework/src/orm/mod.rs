@@ -19,6 +19,7 @@ pub use database::{Database, DatabaseBuilder};
 pub use error::Error;
 pub use foreign_key::ForeignKey;
 pub use id::{Id, ParseIdError};
+pub use ops::Counter;
 pub use query::{Column, Filter, Order, Param, Select};
 pub use table::Table;
 pub use transaction::Tx;

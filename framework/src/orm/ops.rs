@@ -8,7 +8,7 @@ use super::database::Database;
 use super::error::Error;
 use super::exec::Exec;
 use super::id::Id;
-use super::query::Select;
+use super::query::{Column, Select};
 use super::row::Args;
 use super::table::{Table, create_statements};
 use super::transaction::Tx;
@@ -128,6 +128,41 @@ async fn delete<T: Table>(exec: Exec<'_>, id: Id<T>) -> Result<bool, Error> {
     Ok(n > 0)
 }
 
+async fn increment<T: Table, V: Counter>(
+    exec: Exec<'_>,
+    id: Id<T>,
+    column: Column<T, V>,
+    by: i64,
+) -> Result<Option<i64>, Error> {
+    let Some(id) = id.get() else { return Ok(None) };
+    // Names come from the derive (checked identifiers), never from input; values are bound.
+    let (table, col) = (T::table_name(), column.name());
+    let sql = format!(
+        "UPDATE \"{table}\" SET \"{col}\" = \"{col}\" + $1 WHERE \"id\" = $2 RETURNING \"{col}\""
+    );
+    let mut args = Args::new(exec.backend(), 2);
+    args.push(by)?;
+    args.push(id)?;
+    exec.fetch_optional(
+        sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql)),
+        args,
+        &[],
+        |r| r.get::<i64>(),
+    )
+    .await
+}
+
+/// A whole-number column type [`Database::increment`] can add to.
+pub trait Counter: sealed::Sealed {}
+impl Counter for i32 {}
+impl Counter for i64 {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for i32 {}
+    impl Sealed for i64 {}
+}
+
 fn not_found<T: Table>(id: Id<T>) -> Error {
     Error::NotFound {
         table: T::table_name(),
@@ -200,6 +235,18 @@ impl Database {
     pub fn select<T: Table>(&self) -> Select<'_, T> {
         Select::new(self.exec())
     }
+
+    /// Adds `by` to `column` of row `id` in one atomic statement (`SET n = n + ?`, so
+    /// concurrent increments are never lost) and answers the new value; `None` if
+    /// there is no such row. `db.increment(link.id, Link::CLICKS, 1)`.
+    pub async fn increment<T: Table, V: Counter>(
+        &self,
+        id: impl Into<Id<T>>,
+        column: Column<T, V>,
+        by: i64,
+    ) -> Result<Option<i64>, Error> {
+        increment(self.exec(), id.into(), column, by).await
+    }
 }
 
 impl Tx {
@@ -247,5 +294,15 @@ impl Tx {
     /// [`Database::select`], inside the transaction.
     pub fn select<T: Table>(&self) -> Select<'_, T> {
         Select::new(self.exec())
+    }
+
+    /// [`Database::increment`], inside the transaction.
+    pub async fn increment<T: Table, V: Counter>(
+        &self,
+        id: impl Into<Id<T>>,
+        column: Column<T, V>,
+        by: i64,
+    ) -> Result<Option<i64>, Error> {
+        increment(self.exec(), id.into(), column, by).await
     }
 }
