@@ -91,6 +91,13 @@ mod state;
 pub mod static_files;
 mod testing;
 mod uri;
+#[cfg(feature = "ws")]
+pub mod ws;
+
+/// Server-sent events: axum's `Sse` response, its `Event`s and `KeepAlive`.
+pub mod sse {
+    pub use axum::response::sse::{Event, KeepAlive, Sse};
+}
 
 pub use app::App;
 pub use catcher::{CatchRequest, Catcher, FromCatch};
@@ -141,6 +148,9 @@ pub mod prelude {
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub use crate::orm::{Database, ForeignKey, Id, Table};
     pub use crate::page::Template;
+    pub use crate::sse::{Event, KeepAlive, Sse};
+    #[cfg(feature = "ws")]
+    pub use crate::ws::{Message, WebSocket, WebSocketUpgrade};
     pub use crate::{
         App, CsrfToken, Error, Html, Json, Redirect, Result, Routes, Session, State, TestClient,
         Text, catch, catchers, delete, get, head, middleware, options, page, patch, post, put,
@@ -151,6 +161,7 @@ pub mod prelude {
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
     pub use axum::middleware::Next;
     pub use axum::response::{IntoResponse, Response};
+    pub use futures_util::Stream;
 }
 
 /// What generated code names, so it works under any import style. Not public API.

@@ -57,6 +57,9 @@ pub(crate) struct Shared {
     refuse_deadline: Duration,
     /// The app's security headers, for the 503s answered here.
     security: Arc<SecurityHeaders>,
+    /// The open WebSockets, closed at shutdown.
+    #[cfg(feature = "ws")]
+    pub(crate) sockets: Arc<crate::ws::Sockets>,
 }
 
 impl Shared {
@@ -95,6 +98,8 @@ impl Shared {
             http2_idle_timeout: nonzero(config.http2_idle_timeout),
             refuse_deadline,
             security: Arc::new(config.security_headers.clone()),
+            #[cfg(feature = "ws")]
+            sockets: crate::ws::Sockets::new(),
         }
     }
 
@@ -457,6 +462,18 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             };
         };
         let guard = self.http2.then(|| StreamGuard::new(&self.state));
+        // A request that may become a WebSocket learns of the server's shutdown.
+        #[cfg(feature = "ws")]
+        let req = {
+            let mut req = req;
+            if req.headers().contains_key(axum::http::header::UPGRADE)
+                || req.method() == axum::http::Method::CONNECT
+            {
+                req.extensions_mut()
+                    .insert(crate::ws::SocketsHandle(self.shared.sockets.clone()));
+            }
+            req
+        };
         let fut = self.shared.router.clone().call(req);
         ConnFuture::Running { fut, permit, guard }
     }

@@ -174,15 +174,20 @@ impl Server {
         }
         drop(listener);
         tracing::info!("kiln: shutting down; letting in-flight requests finish");
+        let grace_over = tokio::time::Instant::now() + config.shutdown_grace;
         let _ = stop.send(true);
         let drain = async { while tasks.join_next().await.is_some() {} };
         tokio::select! {
             () = drain => tracing::info!("kiln: all connections closed"),
-            () = tokio::time::sleep(config.shutdown_grace) => {
+            () = tokio::time::sleep_until(grace_over) => {
                 tracing::warn!(grace = ?config.shutdown_grace, "kiln: grace period over; closing the remaining connections");
             }
         }
         tasks.shutdown().await;
+        // WebSockets outlive their connection's task: they get the rest of the grace
+        // period, then a close frame (and a moment to send it).
+        #[cfg(feature = "ws")]
+        shared.sockets.close_at(grace_over).await;
         Ok(())
     }
 }
