@@ -302,11 +302,18 @@ fn parse_segment(piece: &str, syntax: Syntax) -> Result<Segment, PathError> {
             check_name(inner, piece)?;
             return Ok(Segment::Param(inner.to_string()));
         }
-        if piece.starts_with(':') || piece.starts_with('*') {
-            return err(format!(
-                "`{piece}` is the old axum syntax; write `<name>` (or `{{name}}`)"
-            ));
-        }
+    }
+    // axum refuses a segment starting with `:` or `*` (its old syntax), so both
+    // syntaxes do: what the macros accept is never refused at start-up.
+    if piece.starts_with(':') || piece.starts_with('*') {
+        return err(match syntax {
+            Syntax::Runtime => {
+                format!("`{piece}` is the old axum syntax; write `<name>` (or `{{name}}`)")
+            }
+            Syntax::Attribute => format!(
+                "`{piece}` looks like axum's old syntax; write `<name>`, or percent-encode the first character"
+            ),
+        });
     }
     if piece.contains('<') || piece.contains('>') {
         return err(format!(
@@ -421,6 +428,16 @@ mod tests {
         let path = run("/book/<id>/<rest..>");
         assert_eq!(path.axum_path(|i| format!("p{i}")), "/book/{p1}/{*p2}");
         assert!(bad_run("/:id").contains("old axum syntax"));
+        // Found by fuzzing (scripts/battery.sh, B9): the attribute syntax accepted `/:/`,
+        // which the runtime syntax (and axum) refuse.
+        for p in ["/:/:/", "/:id", "/*rest", "/a/:"] {
+            assert!(RoutePath::parse_as(p, Syntax::Attribute).is_err(), "{p}");
+            assert!(RoutePath::parse_as(p, Syntax::Runtime).is_err(), "{p}");
+        }
+        assert!(
+            RoutePath::parse_as("/a:b/%3A", Syntax::Attribute).is_ok(),
+            "`:` inside is fine"
+        );
         assert!(bad_run("/{id").contains("unclosed `{`"));
         assert!(bad_run("/a?b").contains("must not contain a query"));
         assert!(bad_run("/{*a}/b").contains("must be the last segment"));
