@@ -392,6 +392,20 @@ impl App {
         self
     }
 
+    /// Paths (exact, like `"/health"`) that the concurrency limit never sheds, so a
+    /// load balancer's health check still answers while the app sheds everything else.
+    /// Keep them cheap: they are not limited.
+    pub fn concurrency_exempt<I, S>(mut self, paths: I) -> App
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config
+            .concurrency_exempt
+            .extend(paths.into_iter().map(Into::into));
+        self
+    }
+
     /// How long a request may take, reading its body included (default 30 s;
     /// `Duration::ZERO` turns it off): **408** if the app was waiting for the client's
     /// body, **503** if the app itself was slow, as [`Timeout`](crate::middleware::Timeout).

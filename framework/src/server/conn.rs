@@ -57,6 +57,8 @@ pub(crate) struct Shared {
     refuse_deadline: Duration,
     /// The app's security headers, for the 503s answered here.
     security: Arc<SecurityHeaders>,
+    /// Paths never shed by the concurrency limit.
+    exempt: Vec<String>,
     /// The open WebSockets, closed at shutdown.
     #[cfg(feature = "ws")]
     pub(crate) sockets: Arc<crate::ws::Sockets>,
@@ -98,6 +100,7 @@ impl Shared {
             http2_idle_timeout: nonzero(config.http2_idle_timeout),
             refuse_deadline,
             security: Arc::new(config.security_headers.clone()),
+            exempt: config.concurrency_exempt.clone(),
             #[cfg(feature = "ws")]
             sockets: crate::ws::Sockets::new(),
         }
@@ -456,7 +459,14 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         if !self.state.started.load(Ordering::Relaxed) {
             self.state.started.store(true, Ordering::Release);
         }
-        let Ok(permit) = self.shared.concurrency.enter() else {
+        let exempt = !self.shared.exempt.is_empty()
+            && self.shared.exempt.iter().any(|p| p == req.uri().path());
+        let entered = if exempt {
+            Ok(None)
+        } else {
+            self.shared.concurrency.enter()
+        };
+        let Ok(permit) = entered else {
             return ConnFuture::Shed {
                 security: self.shared.security.clone(),
             };

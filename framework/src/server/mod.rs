@@ -39,6 +39,8 @@ pub(crate) struct ServerConfig {
     /// `None`: the default, lowered to what the process's file limit allows.
     pub(crate) max_connections: Option<usize>,
     pub(crate) concurrency_limit: usize,
+    /// Paths the concurrency limit lets through (health checks).
+    pub(crate) concurrency_exempt: Vec<String>,
     pub(crate) request_timeout: Duration,
     pub(crate) body_idle_timeout: Duration,
     /// The app's security headers, for the answers the server gives itself.
@@ -53,6 +55,7 @@ impl Default for ServerConfig {
             http2_idle_timeout: DEFAULT_HTTP2_IDLE_TIMEOUT,
             max_connections: None,
             concurrency_limit: DEFAULT_CONCURRENCY_LIMIT,
+            concurrency_exempt: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
             security_headers: crate::security::SecurityHeaders::default(),

@@ -353,7 +353,7 @@ async fn past_the_connection_cap_a_connection_is_answered_503_and_closed() {
 
 #[tokio::test]
 async fn past_the_concurrency_limit_requests_are_shed_at_once() {
-    let (addr, stopper, task) = start(app().concurrency_limit(2)).await;
+    let (addr, stopper, task) = start(app().concurrency_limit(2).concurrency_exempt(["/"])).await;
     // Connect first, so that the six requests go out together.
     let mut conns = Vec::new();
     for _ in 0..6 {
@@ -393,6 +393,20 @@ async fn past_the_concurrency_limit_requests_are_shed_at_once() {
         }
     }
     assert_eq!((ok, shed), (2, 4));
+    // An exempt path (a health check) is answered even at the limit.
+    let held: Vec<_> = (0..2)
+        .map(|_| tokio::spawn(async move { get(addr, "/sleep").await.status }))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(get(addr, "/sleep").await.status, 503, "the limit is full");
+    assert_eq!(
+        get(addr, "/").await.status,
+        200,
+        "the exempt path still answers"
+    );
+    for h in held {
+        assert_eq!(h.await.unwrap(), 200);
+    }
     // The places are given back.
     assert_eq!(get(addr, "/sleep").await.status, 200);
     stop(stopper, task).await;
