@@ -977,8 +977,10 @@ def case_b9(ctx):
     results = {}
     for target, seeds in (("route_path", "route_path"), ("http_conn", "http_conn")):
         out = os.path.join(ctx.work, f"fuzz-{target}.json")
-        corpus = os.path.join(ctx.out, "fuzz-corpus", target)
+        corpus = os.path.join(ctx.out, "fuzz-corpus", target)  # kept from run to run
         os.makedirs(corpus, exist_ok=True)
+        # This run's crashes only.
+        shutil.rmtree(os.path.join(ctx.out, "fuzz-artifacts", target), ignore_errors=True)
         p = track(subprocess.Popen([sys.executable, os.path.abspath(__file__), "fuzz-run", "--fuzz-dir", ctx.fuzz_dir,
                                     "--target-dir", ctx.fuzz_target_dir, "--target", target, "--corpus", corpus,
                                     "--seeds", os.path.join(ctx.fuzz_dir, "seeds", seeds), "--secs", str(ctx.fuzz_secs),
