@@ -14,12 +14,18 @@ fn check(input: &str, syntax: Syntax) {
         match segment {
             Segment::Param(name) | Segment::Tail(name) => {
                 assert!(
-                    name.chars().next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+                    name.chars()
+                        .next()
+                        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
                         && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()),
                     "{input:?}: parameter name {name:?} is not an identifier"
                 );
                 if matches!(segment, Segment::Tail(_)) {
-                    assert_eq!(i + 1, path.segments.len(), "{input:?}: a tail before the end");
+                    assert_eq!(
+                        i + 1,
+                        path.segments.len(),
+                        "{input:?}: a tail before the end"
+                    );
                 }
             }
             Segment::Static(s) => assert!(!s.contains('/'), "{input:?}: `/` in a segment"),
@@ -35,7 +41,10 @@ fn check(input: &str, syntax: Syntax) {
     let again = RoutePath::parse_as(&rendered, if known { syntax } else { Syntax::Runtime })
         .unwrap_or_else(|e| panic!("{input:?} rendered as {rendered:?} does not parse: {e}"));
     assert_eq!(again.segments, path.segments, "{input:?} -> {rendered:?}");
-    assert_eq!(again.trailing_slash, path.trailing_slash, "{input:?} -> {rendered:?}");
+    assert_eq!(
+        again.trailing_slash, path.trailing_slash,
+        "{input:?} -> {rendered:?}"
+    );
     let _ = path.axum_path(|i| format!("p{i}"));
     let parts = path.parts();
     let _ = path.shape(&parts);

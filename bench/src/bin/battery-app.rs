@@ -151,10 +151,7 @@ async fn add_book_deferred(
         .await?
         .last_insert_rowid();
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Created { id, isbn: new.isbn }),
-    ))
+    Ok((StatusCode::CREATED, Json(Created { id, isbn: new.isbn })))
 }
 
 #[post("/orders")]
@@ -257,7 +254,16 @@ async fn main() -> kiln::Result<()> {
     let mut app = App::new()
         .mount(
             "/",
-            routes![book, add_book, add_book_deferred, add_order, slow, forever, health, boom],
+            routes![
+                book,
+                add_book,
+                add_book_deferred,
+                add_order,
+                slow,
+                forever,
+                health,
+                boom
+            ],
         )
         .database(db);
     if let Some(n) = env_u64("KILN_CONCURRENCY") {

@@ -250,7 +250,10 @@ async fn connection(
         let c = index.to_string();
         let fill = |t: &str| t.replace("{n}", &n).replace("{c}", &c);
         let path = fill(&args.path);
-        let mut request = format!("{} {} HTTP/1.1\r\nHost: {}\r\n", args.method, path, args.addr);
+        let mut request = format!(
+            "{} {} HTTP/1.1\r\nHost: {}\r\n",
+            args.method, path, args.addr
+        );
         let body = args.body.as_deref().map(fill);
         if let Some(body) = &body {
             request.push_str(&format!(
@@ -300,8 +303,7 @@ async fn connection(
                 (0, *kind, "-".into(), String::new(), true)
             }
         };
-        if args.log.is_some() && (args.log_status.is_empty() || args.log_status.contains(&status))
-        {
+        if args.log.is_some() && (args.log_status.is_empty() || args.log_status.contains(&status)) {
             let body = if body.is_empty() { "-".into() } else { body };
             let _ = writeln!(st.log, "{start_ms} {end_ms} {status} {kind} {retry} {body}");
         }
