@@ -268,7 +268,9 @@ async fn main() -> kiln::Result<()> {
         .database(db);
     if let Some(n) = env_u64("KILN_CONCURRENCY") {
         // The health check is answered even while everything else is shed.
-        app = app.concurrency_limit(n as usize).concurrency_exempt(["/health"]);
+        app = app
+            .concurrency_limit(n as usize)
+            .concurrency_exempt(["/health"]);
     }
     if let Some(n) = env_u64("KILN_MAX_CONNECTIONS") {
         app = app.max_connections(n as usize);
