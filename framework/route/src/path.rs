@@ -290,18 +290,18 @@ fn parse_segment(piece: &str, syntax: Syntax) -> Result<Segment, PathError> {
         check_name(inner, piece)?;
         return Ok(Segment::Param(inner.to_string()));
     }
-    if syntax == Syntax::Runtime {
-        if let Some(rest) = piece.strip_prefix('{') {
-            let Some(inner) = rest.strip_suffix('}') else {
-                return err(format!("unclosed `{{` in `{piece}`; add `}}`"));
-            };
-            if let Some(name) = inner.strip_prefix('*') {
-                check_name(name, piece)?;
-                return Ok(Segment::Tail(name.to_string()));
-            }
-            check_name(inner, piece)?;
-            return Ok(Segment::Param(inner.to_string()));
+    if syntax == Syntax::Runtime
+        && let Some(rest) = piece.strip_prefix('{')
+    {
+        let Some(inner) = rest.strip_suffix('}') else {
+            return err(format!("unclosed `{{` in `{piece}`; add `}}`"));
+        };
+        if let Some(name) = inner.strip_prefix('*') {
+            check_name(name, piece)?;
+            return Ok(Segment::Tail(name.to_string()));
         }
+        check_name(inner, piece)?;
+        return Ok(Segment::Param(inner.to_string()));
     }
     // axum refuses a segment starting with `:` or `*` (its old syntax), so both
     // syntaxes do: what the macros accept is never refused at start-up.
