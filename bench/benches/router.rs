@@ -10,6 +10,7 @@ fn request(method: &str, path: &str, body: &'static str) -> Request<Body> {
     Request::builder()
         .method(method)
         .uri(path)
+        .header("host", "localhost")
         .header("content-type", "application/json")
         .body(Body::from(body))
         .expect("request")

@@ -5,7 +5,6 @@
 use std::ops::{Deref, DerefMut};
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::extract::decode_component;
+use crate::security::csrf::{FormKind, form_kind};
 
 /// The most fields a form or query string may have (Django's
 /// `DATA_UPLOAD_MAX_NUMBER_FIELDS`): more is a **400**, before any is decoded.
@@ -84,15 +84,7 @@ where
                 .map(Form)
                 .map_err(|e| unprocessable(&e));
         }
-        let is_form = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                v.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
+        let is_form = form_kind(req.headers()) == Some(FormKind::UrlEncoded);
         if !is_form {
             return Err(Error::status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

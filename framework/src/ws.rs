@@ -170,12 +170,12 @@ impl WebSocket {
         let Some(closing) = &mut self.closing else {
             return self.inner.recv().await;
         };
-        let stopping = tokio::select! {
+        tokio::select! {
             biased;
-            _ = closing.wait_for(|stop| *stop) => true,
+            _ = closing.wait_for(|stop| *stop) => {}
             msg = self.inner.recv() => return msg,
-        };
-        debug_assert!(stopping);
+        }
+        // The server is shutting down: say so, once, and end.
         self.closing = None;
         let frame = CloseFrame {
             code: close_code::AWAY,

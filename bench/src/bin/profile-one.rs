@@ -19,6 +19,7 @@ async fn main() {
         let req = Request::builder()
             .method(method)
             .uri(path)
+            .header("host", "localhost")
             .header("content-type", "application/json")
             .body(Body::from(body))
             .expect("request");
