@@ -3,7 +3,8 @@
 #
 #   bash scripts/test.sh
 #
-# It starts what the tests need (PostgreSQL and Redis, from Debian's packages when absent),
+# It starts what the tests need (PostgreSQL, Redis, nginx, Chromium: Debian's packages,
+# installed when absent),
 # then runs, cheapest first: rustfmt, clippy, every test (unit, integration,
 # compile-fail, doctests), and rustdoc, all with warnings as errors.
 set -euo pipefail
@@ -26,6 +27,14 @@ fi
 KILN_TEST_REDIS_URL=$(bash scripts/redis.sh)
 export KILN_TEST_REDIS_URL
 echo "Redis: $KILN_TEST_REDIS_URL"
+# nginx, for the two-process scale-out of shortly; headless Chromium and ChromeDriver,
+# for the browser tests of the example apps (Debian's packages, installed when absent).
+KILN_TEST_NGINX=$(bash scripts/need.sh nginx nginx)
+export KILN_TEST_NGINX
+echo "nginx: $KILN_TEST_NGINX"
+KILN_TEST_CHROMEDRIVER=$(bash scripts/need.sh chromedriver chromium chromium-driver)
+export KILN_TEST_CHROMEDRIVER
+echo "ChromeDriver: $KILN_TEST_CHROMEDRIVER"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -7,6 +7,10 @@
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run -p shortly
 //! ```
 //!
+//! The processes keep nothing of their own between requests, so several can serve one
+//! site behind a load balancer on a shared PostgreSQL or Redis (`scripts/scaleout.sh`
+//! shows two behind nginx); they need the same `KILN_SECRET_KEY`.
+//!
 //! `GET /` shows the form, `POST /` shortens (only `http`/`https` URLs with a host),
 //! `GET /<key>` redirects (301) and counts the click, `GET /<key>+` shows the details.
 
@@ -156,11 +160,13 @@ fn app(store: Store) -> App {
     app.manage(store)
 }
 
-/// The store the environment asks for: Redis if `REDIS_URL` is set, else the SQL
-/// database at `DATABASE_URL` (default `sqlite://shortly.db`).
+/// The store the environment asks for: Redis if `REDIS_URL` is set (keys under
+/// `$REDIS_PREFIX`, default `shortly:`), else the SQL database at `DATABASE_URL`
+/// (default `sqlite://shortly.db`).
 async fn store_from_env() -> Result<Store> {
     if let Ok(url) = std::env::var("REDIS_URL") {
-        return Ok(Store::Redis(RedisStore::connect(&url, "shortly:").await?));
+        let prefix = std::env::var("REDIS_PREFIX").unwrap_or_else(|_| "shortly:".to_string());
+        return Ok(Store::Redis(RedisStore::connect(&url, &prefix).await?));
     }
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://shortly.db".to_string());
     Ok(Store::Sql(

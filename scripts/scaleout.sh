@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Shortly on two processes behind nginx, on one shared store, to look at by hand:
+#
+#     bash scripts/scaleout.sh            # both on one PostgreSQL (scripts/postgres.sh)
+#     STORE=redis bash scripts/scaleout.sh  # both on one Redis (scripts/redis.sh)
+#
+# It builds shortly (release), starts the store, two shortly processes on ephemeral
+# ports and nginx (Debian's package, installed when absent) in front of them on
+# 127.0.0.1:$PORT (default 8080), prints the addresses and waits; Ctrl-C stops what it
+# started, and only that. The same set-up, with its checks (a link made through one
+# process resolves through the other, 1,000 follows over both count 1,000), is the
+# test `cargo test -p shortly --test scaleout`, which scripts/test.sh runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STORE=${STORE:-postgres}
+PORT=${PORT:-8080}
+DIR=$(mktemp -d /tmp/kiln-scaleout.XXXXXX)
+pids=()
+stop() {
+    [ -f "$DIR/nginx.pid" ] && kill -QUIT "$(cat "$DIR/nginx.pid")" 2>/dev/null || true
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$DIR"
+}
+trap stop EXIT
+
+NGINX=$(bash scripts/need.sh nginx nginx)
+case "$STORE" in
+    postgres) export DATABASE_URL; DATABASE_URL=$(bash scripts/postgres.sh) ;;
+    redis) export REDIS_URL REDIS_PREFIX="scaleout:"; REDIS_URL=$(bash scripts/redis.sh) ;;
+    *) echo "STORE is postgres or redis" >&2; exit 2 ;;
+esac
+cargo build --release -p shortly
+# One key for both processes: a cookie one writes, the other reads.
+export KILN_SECRET_KEY=${KILN_SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
+export HOST=127.0.0.1 NO_COLOR=1
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+backends=""
+for name in a b; do
+    port=$(free_port)
+    PORT=$port ./target/release/shortly 2>"$DIR/shortly-$name.log" &
+    pids+=($!)
+    for _ in $(seq 1 100); do
+        grep -q "listening on" "$DIR/shortly-$name.log" && break
+        sleep 0.1
+    done
+    grep -q "listening on" "$DIR/shortly-$name.log" || { cat "$DIR/shortly-$name.log" >&2; exit 1; }
+    backends="$backends        server 127.0.0.1:$port;"$'\n'
+    echo "shortly $name: http://127.0.0.1:$port (log: $DIR/shortly-$name.log)"
+done
+cat >"$DIR/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $DIR/nginx.pid;
+error_log $DIR/error.log warn;
+events { worker_connections 1024; }
+http {
+    log_format upstream '\$remote_addr \$status \$upstream_addr "\$request"';
+    access_log $DIR/access.log upstream;
+    client_body_temp_path $DIR/body;
+    proxy_temp_path $DIR/proxy;
+    fastcgi_temp_path $DIR/fastcgi;
+    uwsgi_temp_path $DIR/uwsgi;
+    scgi_temp_path $DIR/scgi;
+    upstream shortly {
+$backends        keepalive 32;
+    }
+    server {
+        listen 127.0.0.1:$PORT;
+        location / {
+            proxy_pass http://shortly;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$http_host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+        }
+    }
+}
+CONF
+"$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log" &
+pids+=($!)
+echo "nginx: http://127.0.0.1:$PORT (which process served each request: $DIR/access.log)"
+echo "Ctrl-C stops them."
+wait
