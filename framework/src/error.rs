@@ -200,6 +200,11 @@ impl fmt::Display for Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `main` returning `kiln::Result` prints its error with `Debug`: a start-up
+        // failure reads as the list of problems, not as a struct dump.
+        if let Some(launch) = self.launch_error() {
+            return fmt::Display::fmt(launch, f);
+        }
         let mut d = f.debug_struct("Error");
         d.field("status", &self.inner.status);
         if let Some(m) = &self.inner.message {

@@ -1,4 +1,4 @@
-//! The examples of `shared/API.md`, sections 1 to 8 and 10, transcribed as literally as a
+//! The examples of `shared/API.md`, sections 1 to 8, 10 and 11, transcribed as literally as a
 //! test allows: outside tests compile against exactly these names.
 
 use kiln::prelude::*;
@@ -468,5 +468,68 @@ mod section10 {
         assert_eq!(client.get("/").await.text(), "None []");
         let res = client.get("/").header("host", "evil.example").await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+}
+
+mod section11 {
+    use std::convert::Infallible;
+
+    use futures::{SinkExt, StreamExt};
+    use kiln::prelude::*;
+    use tokio_tungstenite::tungstenite;
+
+    #[get("/ws")]
+    async fn echo(ws: WebSocketUpgrade) -> Response {
+        ws.on_upgrade(|mut socket: WebSocket| async move {
+            while let Some(Ok(msg)) = socket.recv().await {
+                if socket.send(msg).await.is_err() {
+                    break;
+                }
+            }
+        })
+    }
+
+    #[get("/events")]
+    async fn events() -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+        let ticks = futures::stream::iter(1..=3).map(|n| Ok(Event::default().data(n.to_string())));
+        Sse::new(ticks).keep_alive(KeepAlive::default())
+    }
+
+    #[tokio::test]
+    async fn section_11_as_written() {
+        // The types by their module paths too.
+        let _: Option<kiln::ws::Message> = None;
+        let _: Option<kiln::sse::KeepAlive> = None;
+        let server = App::new()
+            .mount("/", routes![echo, events])
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let addr = server.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(server.serve_until(async {
+            let _ = stopped.await;
+        }));
+
+        let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("a WebSocket");
+        socket
+            .send(tungstenite::Message::text("ping"))
+            .await
+            .unwrap();
+        let back = socket.next().await.unwrap().unwrap();
+        assert_eq!(back.into_text().unwrap().as_str(), "ping");
+        socket.close(None).await.unwrap();
+
+        let client = TestClient::new(App::new().mount("/", routes![echo, events]));
+        let res = client.get("/events").await;
+        assert_eq!(res.header("content-type"), Some("text/event-stream"));
+        assert_eq!(res.text(), "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+        // A plain GET of the WebSocket route is the client's mistake.
+        assert!(client.get("/ws").await.status().is_client_error());
+
+        stop.send(()).unwrap();
+        serving.await.unwrap().unwrap();
     }
 }
