@@ -1,6 +1,6 @@
 //! Serves the benchmark app on 127.0.0.1 (an ephemeral port, printed as `PORT=<n>`):
 //! `bench-server kiln`, `bench-server axum`, or `bench-server kiln-router` (kiln's
-//! router on axum's server). Used by `scripts/bench.sh`.
+//! router on axum's server). Used by `scripts/bench-router.sh`.
 
 use kiln_bench::{axum_app, kiln_app};
 
