@@ -208,9 +208,16 @@ async fn scale_out(nginx_bin: &str, env: &[(&str, &str)]) {
         assert_eq!(status.unwrap(), StatusCode::MOVED_PERMANENTLY);
     }
 
-    // nginx spread them over both processes ...
-    let log = nginx.read("access.log");
+    // nginx spread them over both processes. It writes a request's log line after
+    // the response has left, so the last lines may come a moment after the replies.
     let follow_line = format!("GET /{key} HTTP");
+    let follows_in = |log: &str| log.lines().filter(|l| l.contains(&follow_line)).count();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut log = nginx.read("access.log");
+    while follows_in(&log) < FOLLOWS && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        log = nginx.read("access.log");
+    }
     let served_by = |addr: SocketAddr| {
         log.lines()
             .filter(|l| l.contains(&follow_line) && l.contains(&format!(" {addr} ")))

@@ -188,7 +188,7 @@ impl RequestLog {
 
 impl Wrap<ViaBuiltin> for RequestLog {
     fn wrap_router(self, router: Router) -> Router {
-        crate::server::with_request_log(router)
+        router.layer(crate::server::request_log())
     }
 }
 

@@ -227,13 +227,16 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Wraps `router` in a layer logging every request and its outcome at INFO.
-pub(crate) fn with_request_log(router: Router) -> Router {
-    router.layer(
-        TraceLayer::new_for_http()
-            .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-            .on_response(DefaultOnResponse::new().level(Level::INFO)),
-    )
+/// The layer logging every request and its outcome at INFO.
+pub(crate) fn request_log() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    DefaultMakeSpan,
+    tower_http::trace::DefaultOnRequest,
+    DefaultOnResponse,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
 }
 
 /// Installs a `tracing` subscriber printing to stderr (filter from `RUST_LOG`,
