@@ -21,7 +21,7 @@ use kiln_route::{RoutePath, Syntax};
 use crate::catcher::{Catcher, CatcherTable};
 use crate::error::{Error, Result};
 use crate::launch::{Problem, ProblemKind};
-use crate::middleware::Wrap;
+use crate::middleware::{Wrap, around};
 use crate::pipeline::guard::PanicGuardLayer;
 use crate::pipeline::runtime::{DEFAULT_BODY_LIMIT, Runtime};
 use crate::pipeline::{AppState, Caught};
@@ -707,17 +707,6 @@ impl App {
 struct Outer {
     timeouts: Option<crate::middleware::RequestTimeouts>,
     request_log: bool,
-}
-
-/// `router` inside `layer`, applied once to the whole router.
-fn around<L>(router: Router, layer: L) -> Router
-where
-    L: Layer<Router>,
-    L::Service: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
-    <L::Service as Service<Request>>::Response: IntoResponse + 'static,
-    <L::Service as Service<Request>>::Future: Send + 'static,
-{
-    Router::new().fallback_service(layer.layer(router))
 }
 
 /// The app's secret keys: set with `App::secret_key` or `$KILN_SECRET_KEY`, with older

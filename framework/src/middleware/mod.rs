@@ -95,7 +95,7 @@ pub trait Wrap<Marker>: Sized {
 
 impl<M: Middleware> Wrap<ViaMiddleware> for M {
     fn wrap_router(self, router: Router) -> Router {
-        router.layer(MiddlewareLayer(Arc::new(self)))
+        around(router, MiddlewareLayer(Arc::new(self)))
     }
 }
 
@@ -106,8 +106,22 @@ where
     Out: IntoResponse + 'static,
 {
     fn wrap_router(self, router: Router) -> Router {
-        router.layer(axum::middleware::from_fn(self))
+        around(router, axum::middleware::from_fn(self))
     }
+}
+
+/// `router` inside `layer`, applied once to the whole router, not to each route as
+/// `Router::layer` applies it: a request then clones no chain of boxed services (one
+/// box per layer instead of one per layer per route layer below it). The layer runs
+/// before routing, so it sees every request: static files, 404s and 405s too.
+pub(crate) fn around<L>(router: Router, layer: L) -> Router
+where
+    L: Layer<Router>,
+    L::Service: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+    <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+    <L::Service as Service<Request>>::Future: Send + 'static,
+{
+    Router::new().fallback_service(layer.layer(router))
 }
 
 /// The tower layer running a [`Middleware`].
@@ -188,7 +202,7 @@ impl RequestLog {
 
 impl Wrap<ViaBuiltin> for RequestLog {
     fn wrap_router(self, router: Router) -> Router {
-        router.layer(crate::server::request_log())
+        around(router, crate::server::request_log())
     }
 }
 
@@ -205,7 +219,7 @@ impl Compression {
 
 impl Wrap<ViaBuiltin> for Compression {
     fn wrap_router(self, router: Router) -> Router {
-        router.layer(tower_http::compression::CompressionLayer::new())
+        around(router, tower_http::compression::CompressionLayer::new())
     }
 }
 
@@ -225,10 +239,13 @@ impl Timeout {
 
 impl Wrap<ViaBuiltin> for Timeout {
     fn wrap_router(self, router: Router) -> Router {
-        router.layer(RequestTimeouts {
-            total: Some(self.0),
-            body_idle: None,
-        })
+        around(
+            router,
+            RequestTimeouts {
+                total: Some(self.0),
+                body_idle: None,
+            },
+        )
     }
 }
 
