@@ -210,7 +210,8 @@ impl App {
     /// Adds a tower layer around every route, the fallback and kiln's error responses.
     ///
     /// The first layer added is the outermost: requests pass layers in the order they
-    /// were added, responses in reverse.
+    /// were added, responses in reverse. Like axum's `Router::layer`, it wraps each
+    /// route, so it runs after routing and sees `MatchedPath`.
     pub fn layer<L>(mut self, layer: L) -> App
     where
         L: Layer<Route> + Clone + Send + Sync + 'static,
@@ -230,6 +231,8 @@ impl App {
     ///
     /// `wrap` and [`layer`](App::layer) share one order: the first added is the
     /// outermost, so requests pass them in the order added and responses in reverse.
+    /// Middleware goes once around the whole router, before routing: it sees every
+    /// request (static files, 404s and 405s too), but no `MatchedPath`.
     pub fn wrap<W, M>(mut self, middleware: W) -> App
     where
         W: Wrap<M> + Send + 'static,
@@ -617,7 +620,8 @@ impl App {
         }
         // kiln's own layers go once around the whole router, not around each route as
         // `Router::layer` puts them: a request then clones no chain of boxed services
-        // (with one `#[middleware]` and the timeouts, 7 allocations fewer a request).
+        // (through kiln's server with one `#[middleware]`: 36 -> 30 allocations a request,
+        // with `App::wrap` going around the router too).
         // Outermost first: the request log (it sees the final status), the panic guard,
         // the request timeouts (they wrap all the app's middleware), the user's layers.
         if let Some(timeouts) = outer.timeouts {
