@@ -30,12 +30,7 @@ async fn a_visitor_adds_a_book_and_sees_it_listed() {
             .await
             .unwrap();
     }
-    form.find(Locator::Css("button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("form[action='/books'] button").await;
 
     // The form answers with a redirect to the new book's page.
     let title = browser

@@ -2,7 +2,7 @@
 //! over its WebSocket and reads the room back as server-sent events, so a message
 //! typed in one tab appears in both. Screenshot: `target/screenshots/chat.png`.
 
-use testkit::{Browser, Locator, Served};
+use testkit::{Browser, Served};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_chat");
 
@@ -10,14 +10,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_chat");
 async fn say(browser: &Browser, text: &str) {
     let input = browser.wait_for("#text").await;
     input.send_keys(text).await.unwrap();
-    browser
-        .client()
-        .find(Locator::Css("#send button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#send button").await;
 }
 
 /// Waits until the open tab has its WebSocket and its event stream.

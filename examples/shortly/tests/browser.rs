@@ -2,7 +2,7 @@
 //! details page, follow the short link, see the count go up; a `javascript:` URL is
 //! turned away with a message. Screenshot: `target/screenshots/shortly.png`.
 
-use testkit::{Browser, Locator, Served};
+use testkit::{Browser, Served};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_shortly");
 
@@ -20,12 +20,7 @@ async fn a_visitor_shortens_a_link_and_follows_it() {
     c.goto(&app.url("/")).await.unwrap();
     let input = browser.wait_for("input[name=url]").await;
     input.send_keys("javascript:alert(1)").await.unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("button[type=submit]").await;
     let error = browser.wait_for_text("#error", |t| !t.is_empty()).await;
     assert_eq!(error, "Only http:// and https:// links can be shortened.");
     let kept = browser.wait_for("input[name=url]").await;
@@ -38,12 +33,7 @@ async fn a_visitor_shortens_a_link_and_follows_it() {
     let target = app.url("/?from=short-link");
     kept.clear().await.unwrap();
     kept.send_keys(&target).await.unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("button[type=submit]").await;
     assert_eq!(browser.wait_for_text("#clicks", |t| t == "0").await, "0");
     let details = c.current_url().await.unwrap();
     assert_eq!(details.path(), "/1+", "the first link gets key 1");
@@ -53,7 +43,7 @@ async fn a_visitor_shortens_a_link_and_follows_it() {
     );
 
     // Follow the short link: the browser lands on the target.
-    browser.wait_for("#short").await.click().await.unwrap();
+    browser.click("#short").await;
     c.wait()
         .for_url(&target.parse().unwrap())
         .await

@@ -391,6 +391,19 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 10 s) for the element `css`, and clicks it.
+    ///
+    /// # Panics
+    ///
+    /// When it does not appear or cannot be clicked.
+    pub async fn click(&self, css: &str) {
+        let element = self.wait_for(css).await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
     /// Waits (up to 10 s) until the text of `css` satisfies `test`, and returns it.
     ///
     /// # Panics
