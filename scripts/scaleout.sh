@@ -49,36 +49,11 @@ for name in a b; do
     backends="$backends        server 127.0.0.1:$port;"$'\n'
     echo "shortly $name: http://127.0.0.1:$port (log: $DIR/shortly-$name.log)"
 done
-cat >"$DIR/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $DIR/nginx.pid;
-error_log $DIR/error.log warn;
-events { worker_connections 1024; }
-http {
-    log_format upstream '\$remote_addr \$status \$upstream_addr "\$request"';
-    access_log $DIR/access.log upstream;
-    client_body_temp_path $DIR/body;
-    proxy_temp_path $DIR/proxy;
-    fastcgi_temp_path $DIR/fastcgi;
-    uwsgi_temp_path $DIR/uwsgi;
-    scgi_temp_path $DIR/scgi;
-    upstream shortly {
-$backends        keepalive 32;
-    }
-    server {
-        listen 127.0.0.1:$PORT;
-        location / {
-            proxy_pass http://shortly;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$http_host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-        }
-    }
-}
-CONF
+conf=$(<examples/shortly/nginx.conf.in)
+conf=${conf//@DIR@/$DIR}
+conf=${conf//@PORT@/$PORT}
+conf=${conf//@BACKENDS@/$backends}
+printf '%s\n' "$conf" >"$DIR/nginx.conf"
 "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log" &
 pids+=($!)
 echo "nginx: http://127.0.0.1:$PORT (which process served each request: $DIR/access.log)"

@@ -34,7 +34,6 @@ impl Nginx {
     fn start(nginx: &str, backends: &[SocketAddr]) -> Nginx {
         let dir = tempfile::tempdir().expect("a directory for nginx");
         let port = free_port();
-        let d = dir.path().display();
         let servers: String = backends
             .iter()
             .map(|a| format!("        server {a};\n"))
@@ -42,37 +41,10 @@ impl Nginx {
         let conf = dir.path().join("nginx.conf");
         std::fs::write(
             &conf,
-            format!(
-                r#"daemon off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    log_format upstream '$status $upstream_addr $request';
-    access_log {d}/access.log upstream;
-    client_body_temp_path {d}/body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    upstream shortly {{
-{servers}        keepalive 32;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://shortly;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-        }}
-    }}
-}}
-"#
-            ),
+            include_str!("../nginx.conf.in")
+                .replace("@DIR@", &dir.path().display().to_string())
+                .replace("@PORT@", &port.to_string())
+                .replace("@BACKENDS@", &servers),
         )
         .expect("write nginx.conf");
         let child = Command::new(nginx)
