@@ -21,7 +21,7 @@ use kiln_route::{RoutePath, Syntax};
 use crate::catcher::{Catcher, CatcherTable};
 use crate::error::{Error, Result};
 use crate::launch::{Problem, ProblemKind};
-use crate::middleware::{Wrap, around};
+use crate::middleware::{Served, Stack, Wrap};
 use crate::pipeline::guard::PanicGuardLayer;
 use crate::pipeline::runtime::{DEFAULT_BODY_LIMIT, Runtime};
 use crate::pipeline::{AppState, Caught};
@@ -37,7 +37,13 @@ use crate::session::store::Sessions;
 use crate::state::StateBuilder;
 use crate::static_files::StaticFiles;
 
-type LayerFn = Box<dyn FnOnce(Router) -> Router + Send>;
+/// One call of `App::layer` or `App::wrap`, kept in the order made.
+enum Step {
+    /// A tower layer around each route.
+    Layer(Box<dyn FnOnce(Router) -> Router + Send>),
+    /// Middleware around the router and the middleware after it.
+    Wrap(Box<dyn FnOnce(Stack) -> Stack + Send>),
+}
 
 /// A kiln application: mount routes, add catchers, state and middleware, then serve.
 ///
@@ -72,7 +78,7 @@ pub struct App {
     routes: Vec<(Cow<'static, str>, RouteDef)>,
     catchers: Vec<Catcher>,
     state: StateBuilder,
-    layers: Vec<LayerFn>,
+    layers: Vec<Step>,
     statics: Vec<StaticFiles>,
     body_limit: usize,
     problems: Vec<Problem>,
@@ -221,7 +227,9 @@ impl App {
         <L::Service as Service<Request>>::Future: Send + 'static,
     {
         self.layers
-            .push(Box::new(move |router: Router| router.layer(layer)));
+            .push(Step::Layer(Box::new(move |router: Router| {
+                router.layer(layer)
+            })));
         self
     }
 
@@ -237,9 +245,9 @@ impl App {
     where
         W: Wrap<M> + Send + 'static,
     {
-        self.layers.push(Box::new(move |router: Router| {
-            middleware.wrap_router(router)
-        }));
+        self.layers.push(Step::Wrap(Box::new(move |stack: Stack| {
+            middleware.wrap_stack(stack)
+        })));
         self
     }
 
@@ -436,11 +444,11 @@ impl App {
     /// path and both handlers), state that handlers need but nobody manages, catchers
     /// registered twice, malformed paths.
     pub fn into_router(self) -> Result<Router> {
-        self.build_router(Outer::default())
+        Ok(self.build(Outer::default())?.into_router())
     }
 
-    /// The router, inside the layers kiln's server adds (`outer`).
-    fn build_router(self, outer: Outer) -> Result<Router> {
+    /// The app, inside the layers kiln's server adds (`outer`).
+    fn build(self, outer: Outer) -> Result<Served> {
         let App {
             routes,
             catchers,
@@ -615,28 +623,25 @@ impl App {
             router = router.layer(axum::extract::DefaultBodyLimit::max(body_limit));
         }
         let user_layers = !layers.is_empty();
-        for layer in layers.into_iter().rev() {
-            router = layer(router);
+        // Applied innermost first. A layer after middleware wraps the middleware too:
+        // the stack so far becomes a router's fallback for it.
+        let mut stack = Stack::new(router);
+        for step in layers.into_iter().rev() {
+            stack = match step {
+                Step::Layer(layer) => Stack::new(layer(stack.into_router())),
+                Step::Wrap(wrap) => wrap(stack),
+            };
         }
-        // kiln's own layers go once around the whole router, not around each route as
-        // `Router::layer` puts them: a request then clones no chain of boxed services
-        // (through kiln's server with one `#[middleware]`: 36 -> 30 allocations a request,
-        // with `App::wrap` going around the router too).
-        // Outermost first: the request log (it sees the final status), the panic guard,
-        // the request timeouts (they wrap all the app's middleware), the user's layers.
-        if let Some(timeouts) = outer.timeouts {
-            router = around(router, timeouts);
-        }
-        if user_layers || outer.timeouts.is_some() {
-            // Panics in the layers are 500s too, errors kiln's built-in layers produce
-            // reach the catchers, and what the layers answer themselves leaves with the
-            // security headers.
-            router = around(router, PanicGuardLayer::new(runtime));
-        }
-        if outer.request_log {
-            router = around(router, crate::server::request_log());
-        }
-        Ok(router)
+        // kiln's own layers go once around the whole stack, as concrete types, not
+        // around each route as `Router::layer` puts them (see `middleware::stack`).
+        // Outermost first: the request log (it sees the final status), the panic guard
+        // (panics in the layers are 500s too, errors kiln's built-in layers produce
+        // reach the catchers, and what the layers answer themselves leaves with the
+        // security headers), the request timeouts (they wrap all the app's middleware),
+        // the user's layers.
+        let guard =
+            (user_layers || outer.timeouts.is_some()).then(|| PanicGuardLayer::new(runtime));
+        Ok(Served::new(stack, outer.timeouts, guard, outer.request_log))
     }
 
     /// Binds `addr` (use port 0 for any free port), ready to serve.
@@ -658,8 +663,8 @@ impl App {
             ),
             request_log,
         };
-        let router = self.build_router(outer)?;
-        Server::bind(addr, router, config).await
+        let app = self.build(outer)?;
+        Server::bind(addr, app, config).await
     }
 
     /// Serves on `addr` until Ctrl-C or SIGTERM, then shuts down gracefully.

@@ -145,6 +145,7 @@ pub mod prelude {
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub use crate::Db;
     pub use crate::middleware::Middleware;
+    pub use crate::middleware::Next;
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub use crate::orm::{Database, ForeignKey, Id, Table};
     pub use crate::page::Template;
@@ -159,7 +160,6 @@ pub mod prelude {
     pub use crate::{Form, Query};
     pub use axum::extract::Request;
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-    pub use axum::middleware::Next;
     pub use axum::response::{IntoResponse, Response};
     pub use futures_util::Stream;
 }
@@ -173,6 +173,7 @@ pub mod __private {
         Extract, Finish, ParseParam, PathParam, path_params, query_optional, query_required,
         query_values,
     };
+    pub use crate::middleware::Next;
     pub use crate::middleware::checks::{
         MiddlewareNext, MiddlewareRequest, ViaBuiltin, ViaFn, ViaMiddleware, middleware_next,
         middleware_request,
@@ -185,7 +186,6 @@ pub mod __private {
     pub use crate::sentinel::{Checks, Probe, ProbeBody, ProbeNone, ProbeSentinel};
     pub use crate::uri::UriArg;
     pub use axum::extract::Request;
-    pub use axum::middleware::Next;
     pub use axum::response::{IntoResponse, Response};
     pub use futures_util::future::BoxFuture;
     pub use kiln_route::{Part, Shape};

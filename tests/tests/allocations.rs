@@ -70,7 +70,10 @@ async fn stamp(req: axum::extract::Request, next: axum::middleware::Next) -> Res
 
 #[middleware]
 async fn kiln_stamp(req: axum::extract::Request, next: Next) -> Response {
-    stamp(req, next).await
+    let mut res = next.run(req).await;
+    res.headers_mut()
+        .insert("x-stamp", HeaderValue::from_static("1"));
+    res
 }
 
 #[catch(404)]
@@ -145,14 +148,14 @@ async fn kiln_allocates_no_more_than_hand_written_axum() {
             "{method} {path}: kiln makes {k} allocations per request, hand-written axum {a}"
         );
         // With one middleware: kiln puts it once around the router (so it sees 404s,
-        // 405s and static files too), axum's `Router::layer` around each route. The
-        // one box of the wrapped router is all it may cost more; before kiln wrapped
-        // the router, each layer cloned the chain of boxes below it.
+        // 405s and static files too) as a shared service with one boxed future, axum's
+        // `from_fn` around each route (a boxed service made per request, its boxed
+        // future, the boxed user future). Measured 15/22/18/19 against 19/25/24/23.
         let km = per_request(&kiln_mw, method, path, body).await;
         let am = per_request(&axum_mw, method, path, body).await;
         println!("{method} {path} with a middleware: kiln {km:.2}, axum {am:.2}");
         assert!(
-            km <= am + 1.0,
+            km < am,
             "{method} {path} with a middleware: kiln makes {km} allocations per request, axum {am}"
         );
         // With catchers, the request's URI is kept for them: a reference-count bump for

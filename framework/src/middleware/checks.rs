@@ -2,8 +2,8 @@
 //! `#[middleware]` functions and the markers that keep `Wrap`'s impls apart.
 //! Reached through `kiln::__private`; not public API.
 
+use super::Next;
 use axum::extract::Request;
-use axum::middleware::Next;
 
 /// Marks [`Middleware`](super::Middleware) types for [`Wrap`](super::Wrap).
 pub enum ViaMiddleware {}

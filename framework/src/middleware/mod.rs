@@ -48,10 +48,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
@@ -79,6 +77,10 @@ pub trait Middleware: Send + Sync + 'static {
 }
 
 pub(crate) mod checks;
+mod stack;
+
+pub use stack::{Next, Stack};
+pub(crate) use stack::{Served, ServedFuture};
 
 use checks::{ViaBuiltin, ViaFn, ViaMiddleware};
 
@@ -89,39 +91,25 @@ use checks::{ViaBuiltin, ViaFn, ViaMiddleware};
     note = "`App::wrap` takes a type implementing `kiln::middleware::Middleware`, an `async fn(req: Request, next: Next) -> Response`, or a kiln built-in such as `Compression`; use `App::layer` for a tower layer"
 )]
 pub trait Wrap<Marker>: Sized {
-    /// Puts this middleware around `router`.
-    fn wrap_router(self, router: Router) -> Router;
+    /// Puts this middleware around `stack`, the router inside the middleware so far.
+    fn wrap_stack(self, stack: Stack) -> Stack;
 }
 
 impl<M: Middleware> Wrap<ViaMiddleware> for M {
-    fn wrap_router(self, router: Router) -> Router {
-        around(router, MiddlewareLayer(Arc::new(self)))
+    fn wrap_stack(self, stack: Stack) -> Stack {
+        stack.middleware(Arc::new(self))
     }
 }
 
 impl<F, Fut, Out> Wrap<ViaFn> for F
 where
-    F: Fn(Request, Next) -> Fut + Clone + Send + Sync + 'static,
+    F: Fn(Request, Next) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Out> + Send + 'static,
     Out: IntoResponse + 'static,
 {
-    fn wrap_router(self, router: Router) -> Router {
-        around(router, axum::middleware::from_fn(self))
+    fn wrap_stack(self, stack: Stack) -> Stack {
+        stack.function(self)
     }
-}
-
-/// `router` inside `layer`, applied once to the whole router, not to each route as
-/// `Router::layer` applies it: a request then clones no chain of boxed services (one
-/// box per layer instead of one per layer per route layer below it). The layer runs
-/// before routing, so it sees every request: static files, 404s and 405s too.
-pub(crate) fn around<L>(router: Router, layer: L) -> Router
-where
-    L: Layer<Router>,
-    L::Service: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
-    <L::Service as Service<Request>>::Response: IntoResponse + 'static,
-    <L::Service as Service<Request>>::Future: Send + 'static,
-{
-    Router::new().fallback_service(layer.layer(router))
 }
 
 /// The tower layer running a [`Middleware`].
@@ -201,8 +189,8 @@ impl RequestLog {
 }
 
 impl Wrap<ViaBuiltin> for RequestLog {
-    fn wrap_router(self, router: Router) -> Router {
-        around(router, crate::server::request_log())
+    fn wrap_stack(self, stack: Stack) -> Stack {
+        stack.layer(request_log())
     }
 }
 
@@ -218,8 +206,8 @@ impl Compression {
 }
 
 impl Wrap<ViaBuiltin> for Compression {
-    fn wrap_router(self, router: Router) -> Router {
-        around(router, tower_http::compression::CompressionLayer::new())
+    fn wrap_stack(self, stack: Stack) -> Stack {
+        stack.layer(tower_http::compression::CompressionLayer::new())
     }
 }
 
@@ -238,14 +226,11 @@ impl Timeout {
 }
 
 impl Wrap<ViaBuiltin> for Timeout {
-    fn wrap_router(self, router: Router) -> Router {
-        around(
-            router,
-            RequestTimeouts {
-                total: Some(self.0),
-                body_idle: None,
-            },
-        )
+    fn wrap_stack(self, stack: Stack) -> Stack {
+        stack.layer(RequestTimeouts {
+            total: Some(self.0),
+            body_idle: None,
+        })
     }
 }
 
@@ -481,4 +466,18 @@ impl http_body::Body for WatchedBody {
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
     }
+}
+
+/// The layer logging every request and its outcome at INFO.
+pub(crate) fn request_log() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    tower_http::trace::DefaultMakeSpan,
+    tower_http::trace::DefaultOnRequest,
+    tower_http::trace::DefaultOnResponse,
+> {
+    use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+    use tracing::Level;
+    TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
 }

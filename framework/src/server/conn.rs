@@ -20,9 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
-use axum::routing::future::RouteFuture;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::http::{Request, Response};
@@ -33,10 +31,10 @@ use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, OwnedSemaphorePermit, watch};
-use tower::Service as _;
 
 use super::limits::{self, Concurrency};
 use super::{ServerConfig, nonzero};
+use crate::middleware::{Served, ServedFuture};
 use crate::security::SecurityHeaders;
 
 /// What an HTTP/2 client sends first.
@@ -47,7 +45,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// What every connection of one server shares.
 pub(crate) struct Shared {
-    router: Router,
+    app: Served,
     http1: http1::Builder,
     http2: http2::Builder<TokioExecutor>,
     refuse: auto::Builder<TokioExecutor>,
@@ -65,7 +63,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(router: Router, config: &ServerConfig) -> Shared {
+    pub(crate) fn new(app: Served, config: &ServerConfig) -> Shared {
         let header_read_timeout = nonzero(config.header_read_timeout);
         let mut http1 = http1::Builder::new();
         http1
@@ -91,7 +89,7 @@ impl Shared {
             .keep_alive(false);
         refuse.http2().timer(TokioTimer::new());
         Shared {
-            router,
+            app,
             http1,
             http2,
             refuse,
@@ -484,7 +482,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             }
             req
         };
-        let fut = self.shared.router.clone().call(req);
+        let fut = self.shared.app.call(req.map(Body::new));
         ConnFuture::Running { fut, permit, guard }
     }
 }
@@ -497,7 +495,7 @@ pin_project! {
         Shed { security: Arc<SecurityHeaders> },
         Running {
             #[pin]
-            fut: RouteFuture<Infallible>,
+            fut: ServedFuture,
             permit: Option<OwnedSemaphorePermit>,
             guard: Option<StreamGuard>,
         },

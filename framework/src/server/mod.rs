@@ -14,12 +14,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use crate::middleware::Served;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use crate::error::{Error, Result};
 use crate::launch::{Problem, ProblemKind};
@@ -80,7 +78,7 @@ pub(crate) fn nonzero(d: Duration) -> Option<Duration> {
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
-    router: Router,
+    app: Served,
     config: ServerConfig,
     local_addr: SocketAddr,
 }
@@ -88,7 +86,7 @@ pub struct Server {
 impl Server {
     pub(crate) async fn bind(
         addr: impl ToSocketAddrs,
-        router: Router,
+        app: Served,
         config: ServerConfig,
     ) -> Result<Server> {
         let listener = TcpListener::bind(addr)
@@ -99,7 +97,7 @@ impl Server {
             .map_err(|e| Error::launch(listen_problem(&e)))?;
         Ok(Server {
             listener,
-            router,
+            app,
             config,
             local_addr,
         })
@@ -121,11 +119,11 @@ impl Server {
     pub async fn serve_until(self, signal: impl Future<Output = ()> + Send) -> Result<()> {
         let Server {
             listener,
-            router,
+            app,
             config,
             local_addr,
         } = self;
-        let shared = Arc::new(conn::Shared::new(router, &config));
+        let shared = Arc::new(conn::Shared::new(app, &config));
         let cap = limits::ConnectionCap::new(config.max_connections);
         tracing::info!(
             max_connections = %limits::Shown(cap.limit()),
@@ -225,18 +223,6 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = term => {}
     }
-}
-
-/// The layer logging every request and its outcome at INFO.
-pub(crate) fn request_log() -> TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    DefaultMakeSpan,
-    tower_http::trace::DefaultOnRequest,
-    DefaultOnResponse,
-> {
-    TraceLayer::new_for_http()
-        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-        .on_response(DefaultOnResponse::new().level(Level::INFO))
 }
 
 /// Installs a `tracing` subscriber printing to stderr (filter from `RUST_LOG`,
