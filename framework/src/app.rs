@@ -584,11 +584,17 @@ impl App {
             every_request: uses_sessions,
             body_limit,
         };
+        // A panic guard goes around the router when anything else does: panics in the
+        // layers are 500s too, errors kiln's built-in layers produce reach the
+        // catchers, and what the layers answer themselves leaves with the security
+        // headers. It checks the `Host` and adds the headers for the handlers inside.
+        let guarded = !layers.is_empty() || outer.timeouts.is_some();
         let runtime = Arc::new(Runtime {
             catchers: (!catchers.is_empty()).then_some(catchers),
             body_limit,
             shield: Arc::new(shield),
             headers: security.headers,
+            outside: guarded,
         });
         let mut services = Vec::new();
         for (files, prefix) in statics.iter().zip(&static_prefixes) {
@@ -622,7 +628,6 @@ impl App {
         if body_limit != DEFAULT_BODY_LIMIT {
             router = router.layer(axum::extract::DefaultBodyLimit::max(body_limit));
         }
-        let user_layers = !layers.is_empty();
         // Applied innermost first. A layer after middleware wraps the middleware too:
         // the stack so far becomes a router's fallback for it.
         let mut stack = Stack::new(router);
@@ -634,13 +639,9 @@ impl App {
         }
         // kiln's own layers go once around the whole stack, as concrete types, not
         // around each route as `Router::layer` puts them (see `middleware::stack`).
-        // Outermost first: the request log (it sees the final status), the panic guard
-        // (panics in the layers are 500s too, errors kiln's built-in layers produce
-        // reach the catchers, and what the layers answer themselves leaves with the
-        // security headers), the request timeouts (they wrap all the app's middleware),
-        // the user's layers.
-        let guard =
-            (user_layers || outer.timeouts.is_some()).then(|| PanicGuardLayer::new(runtime));
+        // Outermost first: the request log (it sees the final status), the panic guard,
+        // the request timeouts (they wrap all the app's middleware), the user's layers.
+        let guard = guarded.then(|| PanicGuardLayer::new(runtime));
         Ok(Served::new(stack, outer.timeouts, guard, outer.request_log))
     }
 

@@ -228,7 +228,7 @@ impl Service<Request> for StaticService {
     fn call(&mut self, req: Request) -> Self::Future {
         let (dir, cache_control, at_root) =
             (self.dir.clone(), self.cache_control.clone(), self.at_root);
-        let fut = CatchFuture::with_table(self.catchers.clone(), req, move |req| {
+        let fut = CatchFuture::with_table(self.catchers.clone(), false, req, move |req| {
             Self::serve(dir, cache_control, at_root, req)
         });
         Box::pin(async move { Ok(fut.await) })

@@ -213,13 +213,35 @@ where
     Out: IntoResponse + 'static,
 {
     fn call_ref(&self, req: Request) -> BoxFuture<'static, Result<Response, Infallible>> {
-        let fut = (self.f)(
-            req,
-            Next {
-                inner: self.inner.clone(),
-            },
-        );
-        Box::pin(async move { Ok(fut.await.into_response()) })
+        let next = Next {
+            inner: self.inner.clone(),
+        };
+        Box::pin(IntoOk {
+            fut: (self.f)(req, next),
+        })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A middleware function's future, answering its output as a response.
+    struct IntoOk<Fut> {
+        #[pin]
+        fut: Fut,
+    }
+}
+
+impl<Fut> Future for IntoOk<Fut>
+where
+    Fut: Future,
+    Fut::Output: IntoResponse,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project()
+            .fut
+            .poll(cx)
+            .map(|out| Ok(out.into_response()))
     }
 }
 

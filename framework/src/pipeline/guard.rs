@@ -65,6 +65,8 @@ pin_project! {
         state: State<F>,
         head: Option<Head>,
         runtime: Arc<Runtime>,
+        // The response leaves from here: this future adds the security headers.
+        last: bool,
     }
 }
 
@@ -92,6 +94,7 @@ where
         H: FnOnce(Request, AppState) -> F + Send + 'static,
     {
         let (head, runtime, step) = super::before_handler(&mut req, &state);
+        let last = !runtime.outside;
         let state = match step {
             Step::Run => State::Inner {
                 fut: handler(req, state),
@@ -110,6 +113,7 @@ where
             state,
             head,
             runtime,
+            last,
         }
     }
 
@@ -119,12 +123,14 @@ where
         H: FnOnce(Request, AppState) -> F + Send + 'static,
     {
         let (head, runtime, step) = super::before_handler(&mut req, &state);
+        let last = !runtime.outside;
         match step {
-            Step::Run => CatchFuture::guarded(head, runtime, || handler(req, state)),
+            Step::Run => CatchFuture::guarded(head, runtime, last, || handler(req, state)),
             Step::Answer(res) => CatchFuture {
                 state: State::Ready { res: Some(res) },
                 head,
                 runtime,
+                last,
             },
             Step::Session(plan) => {
                 let fut = Box::pin(security::with_session(
@@ -142,6 +148,7 @@ where
                     state: State::Boxed { fut },
                     head,
                     runtime,
+                    last,
                 }
             }
         }
@@ -149,20 +156,24 @@ where
 
     /// Calls `handler` with `req` outside a kiln handler (static files, the guard
     /// around the user's layers): the shield's checks that need no session, catchers
-    /// for errors, the security headers.
+    /// for errors, the security headers (here if `outermost`, the guard around the
+    /// router, or if there is no such guard).
     pub(crate) fn with_table(
         runtime: Arc<Runtime>,
+        outermost: bool,
         req: Request,
         handler: impl FnOnce(Request) -> F,
     ) -> CatchFuture<F> {
         let head = runtime.catchers.as_ref().map(|t| t.head_of(&req));
-        match runtime.shield.plan(&req) {
+        let last = outermost || !runtime.outside;
+        match runtime.shield.plan(&req, true) {
             Plan::Refuse(e) => CatchFuture {
                 state: State::Ready {
                     res: Some(e.into_response()),
                 },
                 head,
                 runtime,
+                last,
             },
             Plan::Mint => {
                 let fut = Box::pin(security::mint(runtime.shield.clone(), req));
@@ -170,15 +181,19 @@ where
                     state: State::Boxed { fut },
                     head,
                     runtime,
+                    last,
                 }
             }
-            Plan::Pass | Plan::Session(_) => CatchFuture::guarded(head, runtime, || handler(req)),
+            Plan::Pass | Plan::Session(_) => {
+                CatchFuture::guarded(head, runtime, last, || handler(req))
+            }
         }
     }
 
     fn guarded(
         head: Option<Head>,
         runtime: Arc<Runtime>,
+        last: bool,
         call: impl FnOnce() -> F,
     ) -> CatchFuture<F> {
         let state = match catch_unwind(AssertUnwindSafe(call)) {
@@ -191,6 +206,7 @@ where
             state,
             head,
             runtime,
+            last,
         }
     }
 }
@@ -223,7 +239,7 @@ where
                         // The common case: no catchers, or not an error kiln produced.
                         if this.runtime.catchers.is_none() || !is_marked(&res) {
                             this.state.set(State::Done);
-                            return Poll::Ready(finish(this.runtime, res));
+                            return Poll::Ready(finish(this.runtime, *this.last, res));
                         }
                         res
                     }
@@ -257,7 +273,7 @@ where
                         None => strip_mark(original),
                     };
                     this.state.set(State::Done);
-                    return Poll::Ready(finish(this.runtime, res));
+                    return Poll::Ready(finish(this.runtime, *this.last, res));
                 }
             };
             // A response is ready: hand it to a catcher if kiln produced it for an error.
@@ -269,7 +285,7 @@ where
             };
             let Some((handler, head)) = catcher else {
                 this.state.set(State::Done);
-                return Poll::Ready(finish(this.runtime, res));
+                return Poll::Ready(finish(this.runtime, *this.last, res));
             };
             let req = CatchRequest {
                 status: res.status(),
@@ -285,7 +301,7 @@ where
                 Err(panic) => {
                     let _ = panic_response(panic);
                     this.state.set(State::Done);
-                    return Poll::Ready(finish(this.runtime, strip_mark(res)));
+                    return Poll::Ready(finish(this.runtime, *this.last, strip_mark(res)));
                 }
             }
         }
@@ -346,14 +362,16 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         use futures_util::FutureExt;
         let inner = &mut self.inner;
-        CatchFuture::with_table(self.table.clone(), req, |req| inner.call(req))
+        CatchFuture::with_table(self.table.clone(), true, req, |req| inner.call(req))
             .map(ok_response as fn(Response) -> Result<Response, Infallible>)
     }
 }
 
 /// The response as it leaves: with the security headers.
-fn finish(runtime: &Runtime, mut res: Response) -> Response {
-    runtime.headers.apply(res.headers_mut());
+fn finish(runtime: &Runtime, last: bool, mut res: Response) -> Response {
+    if last {
+        runtime.headers.apply(res.headers_mut());
+    }
     res
 }
 

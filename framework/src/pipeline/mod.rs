@@ -89,7 +89,7 @@ pub(crate) fn before_handler(
 ) -> (Option<Head>, Arc<Runtime>, guard::Step) {
     let runtime = state.runtime().clone();
     let head = runtime.catchers.as_ref().map(|table| table.head_of(req));
-    let step = match runtime.shield.plan(req) {
+    let step = match runtime.shield.plan(req, !runtime.outside) {
         Plan::Refuse(e) => guard::Step::Answer(e.into_response()),
         Plan::Pass => guard::Step::Run,
         plan => guard::Step::Session(plan),

@@ -21,4 +21,7 @@ pub(crate) struct Runtime {
     pub(crate) shield: Arc<Shield>,
     /// The headers every response leaves with.
     pub(crate) headers: SecurityHeaders,
+    /// A panic guard outside the router checks the `Host` and adds the security headers
+    /// once for every request, so the handlers inside need not do it again.
+    pub(crate) outside: bool,
 }

@@ -101,9 +101,17 @@ impl SecurityHeaders {
 
     /// Adds the headers a response does not set itself.
     pub(crate) fn apply(&self, headers: &mut HeaderMap) {
+        // Most responses have a few headers: comparing their names costs less than
+        // hashing each of ours to look it up.
+        let few = headers.keys_len() <= 8;
         for (name, value) in &self.headers {
-            if !headers.contains_key(name) {
-                headers.insert(name.clone(), value.clone());
+            let present = if few {
+                headers.keys().any(|k| k == name)
+            } else {
+                headers.contains_key(name)
+            };
+            if !present {
+                headers.append(name.clone(), value.clone());
             }
         }
     }
@@ -177,10 +185,11 @@ pub(crate) enum Plan {
 }
 
 impl Shield {
-    /// The verdict on `req`: cheap, and allocation-free unless it refuses.
+    /// The verdict on `req`: cheap, and allocation-free unless it refuses. The `Host`
+    /// is checked if `check_host` (it is not when a guard outside already did).
     #[inline]
-    pub(crate) fn plan(&self, req: &Request) -> Plan {
-        if let Err(message) = host::check(req, &self.hosts) {
+    pub(crate) fn plan(&self, req: &Request, check_host: bool) -> Plan {
+        if check_host && let Err(message) = host::check(req, &self.hosts) {
             return Plan::Refuse(Error::bad_request(message));
         }
         if req.extensions().get::<MintCsrf>().is_some() {

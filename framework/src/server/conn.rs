@@ -6,17 +6,20 @@
 //! replayed first, to hyper's HTTP/1 or HTTP/2 builder. The header-read deadline runs
 //! from the accept: the first request's head (HTTP/1) or HEADERS (HTTP/2) must be in by
 //! then, so a client that sends nothing, half the preface, or a head one byte at a time
-//! is closed at the deadline. After the first request, hyper's header-read timer
-//! bounds each HTTP/1 head and each idle keep-alive wait; an HTTP/2 connection is
-//! bounded by its idle timeout (no open stream for that long: GOAWAY) and by
-//! keep-alive pings (a peer that does not answer one within 20 s is dropped).
+//! is closed at the deadline. After the first request, an HTTP/1 connection is closed
+//! once it has waited a header-read timeout (up to half as long again) for a head with
+//! no request open: kiln counts heads and open requests, and looks every quarter of
+//! the timeout, instead of hyper's timer, which boxes a new sleep for every request.
+//! An HTTP/2 connection is bounded by its idle timeout (no open stream for that long:
+//! GOAWAY) and by keep-alive pings (a peer that does not answer one within 20 s is
+//! dropped).
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -68,7 +71,8 @@ impl Shared {
         let mut http1 = http1::Builder::new();
         http1
             .timer(TokioTimer::new())
-            .header_read_timeout(header_read_timeout)
+            // kiln bounds the wait for each head itself (see the module's docs).
+            .header_read_timeout(None)
             // hyper checks its head limit only while a head is incomplete, so one read
             // can take a larger head whole: this checks every complete head too (431).
             .max_header_size(limits::MAX_HEAD)
@@ -157,6 +161,7 @@ pub(crate) async fn serve(
         first_request: deadline,
         http2,
         http2_idle: shared.http2_idle_timeout.filter(|_| http2),
+        http1_head: shared.header_read_timeout.filter(|_| !http2),
     };
     if http2 {
         let conn = shared.http2.serve_connection(io, service);
@@ -175,6 +180,8 @@ struct Deadlines {
     http2: bool,
     /// HTTP/2: how long the connection may stay without an open stream.
     http2_idle: Option<Duration>,
+    /// HTTP/1: how long the connection may wait for a head with no request open.
+    http1_head: Option<Duration>,
 }
 
 /// Answers a connection over the cap with 503 (HTTP/1 or HTTP/2, by hyper), then
@@ -241,7 +248,7 @@ async fn drive<C: Graceful>(
         let no_request = async {
             if let Some(deadline) = limits.first_request {
                 tokio::time::sleep_until(deadline).await;
-                if !state.started.load(Ordering::Acquire) {
+                if state.heads.load(Ordering::Acquire) == 0 {
                     return;
                 }
             }
@@ -253,9 +260,16 @@ async fn drive<C: Graceful>(
                 None => std::future::pending().await,
             }
         };
+        let no_head = async {
+            match limits.http1_head {
+                Some(timeout) => state.head_wait(timeout).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             () = no_request => "sent no request in time",
             () = idle => "idle",
+            () = no_head => "sent no request head in time",
         }
     };
     let result = tokio::select! {
@@ -392,15 +406,39 @@ impl AsyncWrite for Replay {
 /// What a connection's service tells the task driving it.
 #[derive(Default)]
 struct ConnState {
-    /// A first request's head has come.
-    started: AtomicBool,
-    /// HTTP/2: the open streams (requests not yet fully answered).
+    /// The request heads that have come.
+    heads: AtomicUsize,
+    /// The open requests (not yet fully answered), or HTTP/2 streams.
     open: AtomicUsize,
-    /// `open` went from 0 to 1 or from 1 to 0.
+    /// HTTP/2: `open` went from 0 to 1 or from 1 to 0.
     changed: Notify,
 }
 
 impl ConnState {
+    /// Completes once the connection has waited about `timeout` for a request head
+    /// with no request open: between 1 and 1.5 times `timeout` after the last
+    /// response, as it looks every quarter of `timeout` and needs five quiet looks.
+    async fn head_wait(&self, timeout: Duration) {
+        let tick = (timeout / 4).max(Duration::from_millis(1));
+        let mut looks = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+        looks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seen = self.heads.load(Ordering::Acquire);
+        let mut quiet = 0;
+        loop {
+            looks.tick().await;
+            let heads = self.heads.load(Ordering::Acquire);
+            if heads != seen || self.open.load(Ordering::Acquire) > 0 {
+                seen = heads;
+                quiet = 0;
+                continue;
+            }
+            quiet += 1;
+            if quiet > 4 {
+                return;
+            }
+        }
+    }
+
     /// Completes once no stream has been open for `timeout`.
     async fn idle_for(&self, timeout: Duration) {
         loop {
@@ -420,22 +458,29 @@ impl ConnState {
     }
 }
 
-/// One open stream, closed when dropped (with the response body).
-struct StreamGuard(Arc<ConnState>);
+/// One open request or stream, closed when dropped (with the response body). The
+/// HTTP/2 idle timeout waits on its changes (`notify`).
+struct StreamGuard {
+    state: Arc<ConnState>,
+    notify: bool,
+}
 
 impl StreamGuard {
-    fn new(streams: &Arc<ConnState>) -> StreamGuard {
-        if streams.open.fetch_add(1, Ordering::AcqRel) == 0 {
-            streams.changed.notify_waiters();
+    fn new(state: &Arc<ConnState>, notify: bool) -> StreamGuard {
+        if state.open.fetch_add(1, Ordering::AcqRel) == 0 && notify {
+            state.changed.notify_waiters();
         }
-        StreamGuard(streams.clone())
+        StreamGuard {
+            state: state.clone(),
+            notify,
+        }
     }
 }
 
 impl Drop for StreamGuard {
     fn drop(&mut self) {
-        if self.0.open.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.changed.notify_waiters();
+        if self.state.open.fetch_sub(1, Ordering::AcqRel) == 1 && self.notify {
+            self.state.changed.notify_waiters();
         }
     }
 }
@@ -444,7 +489,7 @@ impl Drop for StreamGuard {
 struct ConnService {
     shared: Arc<Shared>,
     state: Arc<ConnState>,
-    /// Counts the open streams, for the HTTP/2 idle timeout.
+    /// HTTP/2: the idle timeout waits on the open streams.
     http2: bool,
 }
 
@@ -454,9 +499,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Future = ConnFuture;
 
     fn call(&self, req: Request<Incoming>) -> ConnFuture {
-        if !self.state.started.load(Ordering::Relaxed) {
-            self.state.started.store(true, Ordering::Release);
-        }
+        self.state.heads.fetch_add(1, Ordering::AcqRel);
         let exempt = !self.shared.exempt.is_empty()
             && self.shared.exempt.iter().any(|p| p == req.uri().path());
         let entered = if exempt {
@@ -469,7 +512,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
                 security: self.shared.security.clone(),
             };
         };
-        let guard = self.http2.then(|| StreamGuard::new(&self.state));
+        let guard = Some(StreamGuard::new(&self.state, self.http2));
         // A request that may become a WebSocket learns of the server's shutdown.
         #[cfg(feature = "ws")]
         let req = {

@@ -188,6 +188,34 @@ async fn an_idle_keep_alive_connection_is_closed_after_its_request() {
     stop(stopper, task).await;
 }
 
+#[tokio::test]
+async fn a_partial_second_head_is_closed_by_the_header_timeout() {
+    let (addr, stopper, task) = start(app().header_read_timeout(HEADER_TIMEOUT)).await;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    assert_eq!(get_on(&mut conn, "/").await.status, 200);
+    let started = Instant::now();
+    conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let (took, got) = closed(&mut conn, started, Duration::from_secs(3)).await;
+    assert!(near_header_timeout(took), "closed after {took:?}");
+    assert!(got.is_empty(), "got {got:?}");
+    stop(stopper, task).await;
+}
+
+#[tokio::test]
+async fn a_keep_alive_connection_in_use_outlives_the_header_timeout() {
+    let (addr, stopper, task) = start(app().header_read_timeout(HEADER_TIMEOUT)).await;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    // Eight requests, half a timeout apart: twice the timeout in all, never idle long.
+    for i in 0..8 {
+        let res = get_on(&mut conn, "/").await;
+        assert_eq!(res.status, 200, "request {i}");
+        tokio::time::sleep(HEADER_TIMEOUT / 2).await;
+    }
+    stop(stopper, task).await;
+}
+
 /// One HTTP/2 frame: its type, flags, stream id and payload.
 async fn read_frame(conn: &mut TcpStream) -> Option<(u8, u8, u32, Vec<u8>)> {
     let mut head = [0u8; 9];
