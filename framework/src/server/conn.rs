@@ -19,12 +19,13 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll, ready};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker, ready};
 use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use hyper::body::Incoming;
 use hyper::http::{Request, Response};
 use hyper::server::conn::{http1, http2};
@@ -272,30 +273,93 @@ async fn drive<C: Graceful>(
             () = no_head => "sent no request head in time",
         }
     };
+    // The deadlines and the stop signal are polled only when one of them wakes, not
+    // on every wake-up of the connection (each read, write and query).
     let result = tokio::select! {
+        biased;
         result = conn.as_mut() => result,
-        () = stopping(&mut stopped) => {
-            conn.as_mut().graceful_shutdown();
-            conn.as_mut().await
-        }
-        why = too_late => {
-            tracing::debug!(http2 = limits.http2, "closing a connection: {why}");
-            if !limits.http2 {
-                return;
-            }
-            conn.as_mut().graceful_shutdown();
-            // No stream is open: if the server stops meanwhile, there is nothing to wait for.
+        side = OwnWake::new(async {
             tokio::select! {
-                result = tokio::time::timeout(CLOSE_GRACE, conn.as_mut()) => match result {
-                    Ok(result) => result,
-                    Err(_) => return,
-                },
-                () = stopping(&mut stopped) => return,
+                () = stopping(&mut stopped) => None,
+                why = too_late => Some(why),
+            }
+        }) => match side {
+            None => {
+                conn.as_mut().graceful_shutdown();
+                conn.as_mut().await
+            }
+            Some(why) => {
+                tracing::debug!(http2 = limits.http2, "closing a connection: {why}");
+                if !limits.http2 {
+                    return;
+                }
+                conn.as_mut().graceful_shutdown();
+                // No stream is open: if the server stops meanwhile, there is nothing to
+                // wait for.
+                tokio::select! {
+                    result = tokio::time::timeout(CLOSE_GRACE, conn.as_mut()) => match result {
+                        Ok(result) => result,
+                        Err(_) => return,
+                    },
+                    () = stopping(&mut stopped) => return,
+                }
             }
         }
     };
     if let Err(e) = result {
         tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+pin_project! {
+    /// A future polled only after it woke itself (and once at first), not on every
+    /// wake-up of the task it shares.
+    struct OwnWake<F> {
+        #[pin]
+        fut: F,
+        flag: Arc<WakeFlag>,
+        waker: Waker,
+    }
+}
+
+/// Whether an [`OwnWake`] future woke, and the task to wake.
+struct WakeFlag {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+impl<F: Future> OwnWake<F> {
+    fn new(fut: F) -> OwnWake<F> {
+        let flag = Arc::new(WakeFlag {
+            woken: AtomicBool::new(true),
+            task: AtomicWaker::new(),
+        });
+        let waker = Waker::from(flag.clone());
+        OwnWake { fut, flag, waker }
+    }
+}
+
+impl<F: Future> Future for OwnWake<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        this.flag.task.register(cx.waker());
+        if !this.flag.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        this.fut.poll(&mut Context::from_waker(this.waker))
     }
 }
 
