@@ -8,6 +8,7 @@ mod page;
 mod resource;
 mod route;
 mod routes;
+mod validate;
 
 use proc_macro::TokenStream;
 
@@ -83,4 +84,16 @@ pub fn page(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn middleware(args: TokenStream, item: TokenStream) -> TokenStream {
     middleware::attribute(args.into(), item.into()).into()
+}
+
+/// Validation rules on a struct's fields, checked by the `validator` crate's functions:
+/// `#[derive(Validate)] struct NewBook { #[validate(length(min = 1, max = 200))] title: String }`.
+///
+/// Rules: `length(min, max, equal)`, `range(min, max, exclusive_min, exclusive_max)`,
+/// `email`, `url`, `contains(pattern)`, `does_not_contain(pattern)`,
+/// `must_match(other)`, `regex(path)`, `custom(function)`, `required` (an `Option`),
+/// `non_control_character` and `nested`; each takes `message = ".."` and `code = ".."`.
+#[proc_macro_derive(Validate, attributes(validate))]
+pub fn derive_validate(input: TokenStream) -> TokenStream {
+    validate::derive(input.into()).into()
 }

@@ -22,7 +22,7 @@ pub const MAX_FIELDS: usize = 1000;
 
 /// Checks that every name and value of an urlencoded string decodes to UTF-8, and that
 /// there are at most [`MAX_FIELDS`] of them.
-fn check_utf8(data: &[u8], what: &'static str) -> Result<(), Error> {
+pub(crate) fn check_utf8(data: &[u8], what: &'static str) -> Result<(), Error> {
     let text = std::str::from_utf8(data).map_err(|_| invalid(what))?;
     if text
         .split('&')

@@ -91,6 +91,7 @@ mod state;
 pub mod static_files;
 mod testing;
 mod uri;
+pub mod validate;
 #[cfg(feature = "ws")]
 pub mod ws;
 
@@ -103,11 +104,11 @@ pub use app::App;
 pub use catcher::{CatchRequest, Catcher, FromCatch};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use db::Db;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorMessage, Result};
 pub use form::{Form, Query};
 pub use kiln_macros::{
-    catch, catchers, delete, get, head, middleware, options, page, patch, post, put, resource,
-    route, routes,
+    Validate, catch, catchers, delete, get, head, middleware, options, page, patch, post, put,
+    resource, route, routes,
 };
 pub use launch::{LaunchError, Problem, ProblemKind};
 pub use page::Template;
@@ -122,6 +123,7 @@ pub use session::Session;
 pub use state::{Managed, State};
 pub use testing::{TestClient, TestRequest, TestResponse};
 pub use uri::UriArg;
+pub use validate::{Checked, FieldErrors, Valid, Validate, Validated};
 
 /// askama, which `#[page]` templates compile with.
 pub use askama;
@@ -129,6 +131,8 @@ pub use axum;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sqlx;
 pub use tower_http;
+/// validator, whose rules `#[derive(Validate)]` checks.
+pub use validator;
 
 /// A path relative to the calling crate's folder (where its `Cargo.toml` is), fixed
 /// at compile time: `kiln::relative!("static")`. Handy for `App::static_files` in
@@ -157,7 +161,7 @@ pub mod prelude {
         Text, catch, catchers, delete, get, head, middleware, options, page, patch, post, put,
         resource, route, routes,
     };
-    pub use crate::{Form, Query};
+    pub use crate::{Checked, ErrorMessage, Form, Query, Valid, Validate};
     pub use axum::extract::Request;
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
     pub use axum::response::{IntoResponse, Response};
@@ -185,6 +189,7 @@ pub mod __private {
     pub use crate::routing::{Methods, RouteInfo, Routes, push_route};
     pub use crate::sentinel::{Checks, Probe, ProbeBody, ProbeNone, ProbeSentinel};
     pub use crate::uri::UriArg;
+    pub use crate::validate::__private as validate;
     pub use axum::extract::Request;
     pub use axum::response::{IntoResponse, Response};
     pub use futures_util::future::BoxFuture;

@@ -1,4 +1,4 @@
-//! The examples of `shared/API.md`, sections 1 to 8, 10 and 11, transcribed as literally as a
+//! The examples of `shared/API.md`, sections 1 to 8, 10, 11 and 15, transcribed as literally as a
 //! test allows: outside tests compile against exactly these names.
 
 use kiln::prelude::*;
@@ -531,5 +531,129 @@ mod section11 {
 
         stop.send(()).unwrap();
         serving.await.unwrap().unwrap();
+    }
+}
+
+// --- 15. Forms a person can fix, and errors that say what went wrong ------------
+
+mod section15 {
+    use kiln::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Deserialize, Serialize, Validate, Default, Clone)]
+    struct NewBook {
+        #[validate(length(min = 1, max = 200))]
+        title: String,
+        #[validate(length(min = 10, max = 17))]
+        isbn: String,
+    }
+
+    #[page("contract_new_book.html")] // {{ form.value("title") }}, {% for e in form.errors("title") %}
+    struct NewBookPage {
+        form: Checked<NewBook>,
+        csrf: CsrfToken,
+    }
+
+    #[derive(Serialize)]
+    struct Book {
+        title: String,
+    }
+
+    #[post("/books")]
+    async fn add(form: Checked<NewBook>, csrf: CsrfToken, db: Db) -> Result<Response> {
+        let new = match form.valid() {
+            Some(new) => new.clone(),
+            None => {
+                return Ok(
+                    (StatusCode::UNPROCESSABLE_ENTITY, NewBookPage { form, csrf }).into_response(),
+                );
+            }
+        };
+        db.ping().await?;
+        Ok((StatusCode::CREATED, new.title).into_response())
+    }
+
+    #[post("/api/books")]
+    async fn create(Valid(Json(new)): Valid<Json<NewBook>>) -> (StatusCode, Json<Book>) {
+        (StatusCode::CREATED, Json(Book { title: new.title }))
+    }
+
+    #[get("/teapot")]
+    async fn teapot() -> Result<String> {
+        Err(Error::status(StatusCode::IM_A_TEAPOT, "no coffee here"))
+    }
+
+    #[catch(default)]
+    async fn any_error(status: StatusCode, message: ErrorMessage) -> Html<String> {
+        Html(format!("<p>{} {}</p>", status.as_u16(), &*message))
+    }
+
+    async fn app() -> App {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        App::new()
+            .database(db)
+            .mount("/", routes![add, create, teapot])
+    }
+
+    #[tokio::test]
+    async fn section_15_as_written() {
+        let client = TestClient::new(app().await);
+        let res = client
+            .post("/books")
+            .form(&[("title", "<i>x</i>"), ("isbn", "123")])
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text();
+        assert!(
+            html.contains(r#"value="&#60;i&#62;x&#60;/i&#62;""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<span class="error">must be at least 10 characters</span>"#),
+            "{html}"
+        );
+        let res = client
+            .post("/books")
+            .form(&[("title", "Emma"), ("isbn", "978-0-14-143958-7")])
+            .await;
+        assert_eq!(
+            (res.status(), res.text().as_str()),
+            (StatusCode::CREATED, "Emma")
+        );
+
+        let res = client
+            .post("/api/books")
+            .json(&serde_json::json!({ "title": "", "isbn": "978-0-14-143958-7" }))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: serde_json::Value = res.json();
+        assert_eq!(
+            body["errors"],
+            serde_json::json!({ "title": ["must not be empty"] })
+        );
+
+        // Without a catcher, the error body follows Accept.
+        let res = client
+            .get("/teapot")
+            .header("accept", "application/json")
+            .await;
+        assert_eq!(
+            res.json::<serde_json::Value>(),
+            serde_json::json!({ "error": "no coffee here" })
+        );
+        let res = client.get("/teapot").header("accept", "text/html").await;
+        assert!(
+            res.text().contains("<p>no coffee here</p>"),
+            "{}",
+            res.text()
+        );
+        assert_eq!(client.get("/teapot").await.text(), "no coffee here");
+
+        // A catcher may take ErrorMessage.
+        let client = TestClient::new(app().await.catch(catchers![any_error]));
+        assert_eq!(
+            client.get("/teapot").await.text(),
+            "<p>418 no coffee here</p>"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The bookstore in headless Chromium, the real binary on a fresh SQLite file: add a
 //! book through the form (its CSRF token and session cookie as a browser sends them),
-//! land on its page, see it listed. Screenshot: `target/screenshots/bookstore.png`.
+//! land on its page, see it listed; send the form with errors, see them next to their
+//! fields with what was typed, fix them. Screenshots: `target/screenshots/bookstore.png`
+//! and `bookstore-form-errors.png`.
 
 use testkit::{Browser, Locator, Served};
 
@@ -51,6 +53,86 @@ async fn a_visitor_adds_a_book_and_sees_it_listed() {
     );
     assert_eq!(listed.lines().count(), 4, "{listed}");
     browser.screenshot("bookstore").await;
+    browser.close().await;
+    assert!(!app.log().contains("ERROR"), "{}", app.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_with_errors_is_fixed_and_the_book_listed() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("bookstore.db").display());
+    let app = Served::start(BINARY, &[("DATABASE_URL", &db)]);
+    let c = browser.client();
+
+    c.goto(&app.url("/")).await.unwrap();
+    browser.wait_for("form[action='/books']").await;
+    // As a browser that does not check `required` itself would send it.
+    c.execute(
+        "document.querySelector(\"form[action='/books']\").noValidate = true",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let type_into = |field: &'static str, value: &'static str| {
+        let c = c.clone();
+        async move {
+            let input = c
+                .find(Locator::Css(&format!(
+                    "form[action='/books'] input[name={field}]"
+                )))
+                .await
+                .unwrap();
+            input.clear().await.unwrap();
+            input.send_keys(value).await.unwrap();
+        }
+    };
+    // Empty title, a bad ISBN, an author: submitted.
+    type_into("isbn", "12-34").await;
+    type_into("author", "Octavia E. Butler").await;
+    browser.click("form[action='/books'] button").await;
+
+    let errors = browser
+        .wait_for_text("form[action='/books']", |t| t.contains("must not be empty"))
+        .await;
+    assert!(
+        errors.contains("must be at least 10 characters"),
+        "{errors}"
+    );
+    assert!(errors.contains("must be 10 or 13 digits"), "{errors}");
+    // What was typed is still there.
+    for (field, typed) in [
+        ("isbn", "12-34"),
+        ("author", "Octavia E. Butler"),
+        ("title", ""),
+    ] {
+        let input = c
+            .find(Locator::Css(&format!(
+                "form[action='/books'] input[name={field}]"
+            )))
+            .await
+            .unwrap();
+        assert_eq!(
+            input.prop("value").await.unwrap().as_deref(),
+            Some(typed),
+            "{field}"
+        );
+    }
+    browser.screenshot("bookstore-form-errors").await;
+
+    // Fixed and sent again: the book's page, then listed.
+    type_into("title", "Kindred").await;
+    type_into("isbn", "978-0-8070-8305-4").await;
+    browser.click("form[action='/books'] button").await;
+    let title = browser.wait_for_text("h1", |t| t.contains("Kindred")).await;
+    assert_eq!(title, "Kindred");
+    c.goto(&app.url("/")).await.unwrap();
+    let listed = browser
+        .wait_for_text("ul.books", |t| t.contains("Kindred"))
+        .await;
+    assert!(listed.contains("Kindred by Octavia E. Butler"), "{listed}");
     browser.close().await;
     assert!(!app.log().contains("ERROR"), "{}", app.log());
 }

@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use futures_util::future::BoxFuture;
 
+use crate::error::{ErrorMessage, FieldErrors};
+
 pub(crate) use table::{CatcherTable, Head};
 
 /// What a `#[catch]` attribute knows about its catcher at compile time.
@@ -39,12 +41,16 @@ pub struct CatchRequest {
     pub uri: Uri,
     /// The request's headers (empty unless some catcher asks for them).
     pub headers: HeaderMap,
+    /// The error's client-safe message (a 4xx's; empty for a 5xx).
+    pub message: ErrorMessage,
+    /// Each field's errors, for a 422 of [`Valid`](crate::Valid) (else empty).
+    pub fields: FieldErrors,
 }
 
 /// A catcher argument: built from the failed request.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` can't be a catcher argument",
-    note = "a catcher may take `Uri`, `Method`, `HeaderMap` and `StatusCode`"
+    note = "a catcher may take `Uri`, `Method`, `HeaderMap`, `StatusCode`, `ErrorMessage` and `FieldErrors`"
 )]
 pub trait FromCatch: Sized {
     /// Whether it needs the request headers (kept only if some catcher does).
@@ -68,6 +74,18 @@ impl FromCatch for Method {
 impl FromCatch for Uri {
     fn from_catch(req: &CatchRequest) -> Self {
         req.uri.clone()
+    }
+}
+
+impl FromCatch for ErrorMessage {
+    fn from_catch(req: &CatchRequest) -> Self {
+        req.message.clone()
+    }
+}
+
+impl FromCatch for FieldErrors {
+    fn from_catch(req: &CatchRequest) -> Self {
+        req.fields.clone()
     }
 }
 

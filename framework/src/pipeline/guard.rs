@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use pin_project_lite::pin_project;
@@ -20,7 +21,7 @@ use tower::{Layer, Service};
 use super::AppState;
 use super::runtime::Runtime;
 use crate::catcher::{CatchRequest, Head};
-use crate::error::{Error, ErrorMark, is_marked};
+use crate::error::{Error, ErrorMark, ErrorMessage, info_of, is_marked, render_as};
 use crate::security::{self, Plan};
 
 /// The answer to a panic: a logged, marked 500 that says nothing of the panic.
@@ -65,8 +66,9 @@ pin_project! {
         state: State<F>,
         head: Option<Head>,
         runtime: Arc<Runtime>,
-        // The response leaves from here: this future adds the security headers.
-        last: bool,
+        // The response leaves from here: this future adds the security headers and
+        // gives kiln's error bodies the client's format.
+        last: Option<Client>,
     }
 }
 
@@ -94,7 +96,7 @@ where
         H: FnOnce(Request, AppState) -> F + Send + 'static,
     {
         let (head, runtime, step) = super::before_handler(&mut req, &state);
-        let last = !runtime.outside;
+        let last = (!runtime.outside).then(|| Client::of(&req));
         let state = match step {
             Step::Run => State::Inner {
                 fut: handler(req, state),
@@ -123,7 +125,7 @@ where
         H: FnOnce(Request, AppState) -> F + Send + 'static,
     {
         let (head, runtime, step) = super::before_handler(&mut req, &state);
-        let last = !runtime.outside;
+        let last = (!runtime.outside).then(|| Client::of(&req));
         match step {
             Step::Run => CatchFuture::guarded(head, runtime, last, || handler(req, state)),
             Step::Answer(res) => CatchFuture {
@@ -165,7 +167,7 @@ where
         handler: impl FnOnce(Request) -> F,
     ) -> CatchFuture<F> {
         let head = runtime.catchers.as_ref().map(|t| t.head_of(&req));
-        let last = outermost || !runtime.outside;
+        let last = (outermost || !runtime.outside).then(|| Client::of(&req));
         match runtime.shield.plan(&req, true) {
             Plan::Refuse(e) => CatchFuture {
                 state: State::Ready {
@@ -193,7 +195,7 @@ where
     fn guarded(
         head: Option<Head>,
         runtime: Arc<Runtime>,
-        last: bool,
+        last: Option<Client>,
         call: impl FnOnce() -> F,
     ) -> CatchFuture<F> {
         let state = match catch_unwind(AssertUnwindSafe(call)) {
@@ -207,6 +209,20 @@ where
             head,
             runtime,
             last,
+        }
+    }
+}
+
+/// What the future that answers a request keeps of it, for the format of kiln's
+/// error bodies: its `Accept`.
+pub(crate) struct Client {
+    accept: Option<HeaderValue>,
+}
+
+impl Client {
+    fn of(req: &Request) -> Client {
+        Client {
+            accept: req.headers().get(ACCEPT).cloned(),
         }
     }
 }
@@ -239,7 +255,7 @@ where
                         // The common case: no catchers, or not an error kiln produced.
                         if this.runtime.catchers.is_none() || !is_marked(&res) {
                             this.state.set(State::Done);
-                            return Poll::Ready(finish(this.runtime, *this.last, res));
+                            return Poll::Ready(finish(this.runtime, this.last.as_ref(), res));
                         }
                         res
                     }
@@ -273,7 +289,7 @@ where
                         None => strip_mark(original),
                     };
                     this.state.set(State::Done);
-                    return Poll::Ready(finish(this.runtime, *this.last, res));
+                    return Poll::Ready(finish(this.runtime, this.last.as_ref(), res));
                 }
             };
             // A response is ready: hand it to a catcher if kiln produced it for an error.
@@ -285,9 +301,18 @@ where
             };
             let Some((handler, head)) = catcher else {
                 this.state.set(State::Done);
-                return Poll::Ready(finish(this.runtime, *this.last, res));
+                return Poll::Ready(finish(this.runtime, this.last.as_ref(), res));
             };
+            let info = info_of(&res);
             let req = CatchRequest {
+                message: info
+                    .as_ref()
+                    .map(|info| ErrorMessage(info.message.clone()))
+                    .unwrap_or_default(),
+                fields: info
+                    .as_ref()
+                    .and_then(|info| info.fields.clone())
+                    .unwrap_or_default(),
                 status: res.status(),
                 method: head.method,
                 uri: head.uri,
@@ -301,7 +326,7 @@ where
                 Err(panic) => {
                     let _ = panic_response(panic);
                     this.state.set(State::Done);
-                    return Poll::Ready(finish(this.runtime, *this.last, strip_mark(res)));
+                    return Poll::Ready(finish(this.runtime, this.last.as_ref(), strip_mark(res)));
                 }
             }
         }
@@ -368,8 +393,11 @@ where
 }
 
 /// The response as it leaves: with the security headers.
-fn finish(runtime: &Runtime, last: bool, mut res: Response) -> Response {
-    if last {
+fn finish(runtime: &Runtime, last: Option<&Client>, mut res: Response) -> Response {
+    if let Some(client) = last {
+        if is_marked(&res) {
+            res = render_as(res, client.accept.as_ref());
+        }
         runtime.headers.apply(res.headers_mut());
     }
     res

@@ -2,6 +2,7 @@
 
 mod app;
 mod catchers;
+mod forms;
 mod limits;
 mod middleware;
 mod pages;

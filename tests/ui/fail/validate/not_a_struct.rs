@@ -1,0 +1,9 @@
+use kiln::prelude::*;
+
+#[derive(Validate)]
+enum Choice {
+    A,
+    B,
+}
+
+fn main() {}

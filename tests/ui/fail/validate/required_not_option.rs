@@ -1,0 +1,9 @@
+use kiln::prelude::*;
+
+#[derive(Validate)]
+struct NewBook {
+    #[validate(required)]
+    title: String,
+}
+
+fn main() {}
