@@ -8,17 +8,23 @@ use testkit::{Browser, Locator, Served};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_bookstore");
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_visitor_adds_a_book_and_sees_it_listed() {
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
+/// Chromium (or `None` outside CI without it), and the real binary on a fresh SQLite
+/// file (kept while the folder is), with the home page open.
+async fn start() -> Option<(Browser, Served, tempfile::TempDir)> {
+    let browser = Browser::start().await?;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("bookstore.db").display());
     let app = Served::start(BINARY, &[("DATABASE_URL", &db)]);
-    let c = browser.client();
+    browser.client().goto(&app.url("/")).await.unwrap();
+    Some((browser, app, dir))
+}
 
-    c.goto(&app.url("/")).await.unwrap();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_adds_a_book_and_sees_it_listed() {
+    let Some((browser, app, _dir)) = start().await else {
+        return;
+    };
+    let c = browser.client();
     let form = browser.wait_for("form[action='/books']").await;
     for (field, value) in [
         ("title", "The Left Hand of Darkness"),
@@ -59,15 +65,10 @@ async fn a_visitor_adds_a_book_and_sees_it_listed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_with_errors_is_fixed_and_the_book_listed() {
-    let Some(browser) = Browser::start().await else {
+    let Some((browser, app, _dir)) = start().await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("bookstore.db").display());
-    let app = Served::start(BINARY, &[("DATABASE_URL", &db)]);
     let c = browser.client();
-
-    c.goto(&app.url("/")).await.unwrap();
     browser.wait_for("form[action='/books']").await;
     // As a browser that does not check `required` itself would send it.
     c.execute(
