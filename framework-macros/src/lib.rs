@@ -4,6 +4,7 @@
 
 mod catch;
 mod middleware;
+mod migrations;
 mod page;
 mod resource;
 mod route;
@@ -96,4 +97,14 @@ pub fn middleware(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(Validate, attributes(validate))]
 pub fn derive_validate(input: TokenStream) -> TokenStream {
     validate::derive(input.into()).into()
+}
+
+/// The app's migrations, embedded at compile time: `static MIGRATIONS: Migrations =
+/// kiln::migrations!();` reads the `migrations/` folder next to the crate's
+/// `Cargo.toml` (or the folder given: `kiln::migrations!("db/migrations")`), one
+/// subfolder per migration in name order, each with `sqlite.sql`, `postgres.sql` and
+/// `schema.json`. Each file is tracked, so editing one rebuilds.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    migrations::embed(input.into()).into()
 }

@@ -107,8 +107,8 @@ pub use db::Db;
 pub use error::{Error, ErrorMessage, Result};
 pub use form::{Form, Query};
 pub use kiln_macros::{
-    Validate, catch, catchers, delete, get, head, middleware, options, page, patch, post, put,
-    resource, route, routes,
+    Validate, catch, catchers, delete, get, head, middleware, migrations, options, page, patch,
+    post, put, resource, route, routes,
 };
 pub use launch::{LaunchError, Problem, ProblemKind};
 pub use page::Template;
@@ -151,7 +151,7 @@ pub mod prelude {
     pub use crate::middleware::Middleware;
     pub use crate::middleware::Next;
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    pub use crate::orm::{Database, ForeignKey, Id, Table};
+    pub use crate::orm::{Backend, Database, ForeignKey, Id, Migration, Migrations, Schema, Table};
     pub use crate::page::Template;
     pub use crate::sse::{Event, KeepAlive, Sse};
     #[cfg(feature = "ws")]

@@ -7,6 +7,7 @@ mod error;
 mod exec;
 mod foreign_key;
 mod id;
+mod migrate;
 mod ops;
 mod query;
 mod row;
@@ -19,8 +20,13 @@ pub use database::{Database, DatabaseBuilder};
 pub use error::Error;
 pub use foreign_key::ForeignKey;
 pub use id::{Id, ParseIdError};
+pub use migrate::{
+    Change, ColumnSchema, DefaultValue, Difference, Migration, MigrationError, Migrations, Models,
+    Schema, SchemaMismatch, TableSchema,
+};
 pub use ops::Counter;
 pub use query::{Column, Filter, Order, Param, Select};
+pub use row::SqlType;
 pub use table::Table;
 pub use transaction::Tx;
 
@@ -39,7 +45,9 @@ pub mod __private {
     pub use super::column::{ColumnType, NotNull};
     pub use super::error::Error;
     pub use super::id::Id;
+    pub use super::migrate::EmbeddedMigration;
+    pub use super::migrate::Migrations;
     pub use super::query::Column;
     pub use super::row::{Args, RowReader, SqlType};
-    pub use super::table::{ColumnInfo, Table, TableInfo};
+    pub use super::table::{ColumnInfo, DefaultLit, Table, TableInfo};
 }

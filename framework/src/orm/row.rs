@@ -16,8 +16,7 @@ use super::backend::Backend;
 use super::error::Error;
 
 /// A column's SQL type, named per backend by [`SqlType::sql`].
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum SqlType {
     /// `i64`: `INTEGER` / `BIGINT`.

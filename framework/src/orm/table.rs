@@ -84,6 +84,7 @@ pub struct TableInfo {
     pub(crate) insert: &'static str,
     pub(crate) update: &'static str,
     pub(crate) delete: &'static str,
+    pub(crate) renamed_from: Option<&'static str>,
     compiled: OnceLock<Compiled>,
 }
 
@@ -103,8 +104,16 @@ impl TableInfo {
             insert,
             update,
             delete,
+            renamed_from: None,
             compiled: OnceLock::new(),
         }
+    }
+
+    /// Used by generated code: `#[table(renamed_from = "..")]`.
+    #[doc(hidden)]
+    pub const fn __renamed_from(mut self, old: &'static str) -> TableInfo {
+        self.renamed_from = Some(old);
+        self
     }
 
     /// The `SELECT` statements with their joins, made once per table.
@@ -122,6 +131,22 @@ pub struct ColumnInfo {
     pub(crate) unique: bool,
     pub(crate) index: bool,
     pub(crate) references: Option<fn() -> &'static TableInfo>,
+    pub(crate) renamed_from: Option<&'static str>,
+    pub(crate) default: Option<DefaultLit>,
+}
+
+/// A column's default as `#[column(default = ..)]` writes it. Not public API.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum DefaultLit {
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// A string.
+    Text(&'static str),
 }
 
 impl ColumnInfo {
@@ -142,7 +167,23 @@ impl ColumnInfo {
             unique,
             index,
             references,
+            renamed_from: None,
+            default: None,
         }
+    }
+
+    /// Used by generated code: `#[column(renamed_from = "..")]`.
+    #[doc(hidden)]
+    pub const fn __renamed_from(mut self, old: &'static str) -> ColumnInfo {
+        self.renamed_from = Some(old);
+        self
+    }
+
+    /// Used by generated code: `#[column(default = ..)]`.
+    #[doc(hidden)]
+    pub const fn __default(mut self, value: DefaultLit) -> ColumnInfo {
+        self.default = Some(value);
+        self
     }
 }
 

@@ -8,6 +8,7 @@ use syn::{Data, DeriveInput, Fields, Type, Visibility};
 
 use super::attr::{self, ColumnAttrs};
 use kiln_macro_support::Ctxt;
+use syn::LitStr;
 
 /// A struct to store as a table.
 pub struct Table<'a> {
@@ -21,6 +22,8 @@ pub struct Table<'a> {
     pub name_span: Span,
     /// Whether the name was given explicitly.
     pub name_given: bool,
+    /// The table's name before a rename (`#[table(renamed_from = "..")]`).
+    pub renamed_from: Option<String>,
     /// The fields, in declaration order.
     pub fields: Vec<Field<'a>>,
 }
@@ -144,6 +147,7 @@ impl<'a> Table<'a> {
             name,
             name_span,
             name_given,
+            renamed_from: table_attrs.renamed_from.as_ref().map(LitStr::value),
             fields,
         })
     }

@@ -12,6 +12,8 @@ use kiln_macro_support::Ctxt;
 pub struct TableAttrs {
     /// The table's SQL name.
     pub name: Option<LitStr>,
+    /// The table's name before a rename, for migrations.
+    pub renamed_from: Option<LitStr>,
 }
 
 /// `#[column(name = "..", unique, index)]` on a field.
@@ -25,6 +27,10 @@ pub struct ColumnAttrs {
     pub unique: Option<Span>,
     /// Where `index` was written.
     pub index: Option<Span>,
+    /// The column's name before a rename, for migrations.
+    pub renamed_from: Option<LitStr>,
+    /// The value old rows get when the column is added: `default = 0`.
+    pub default: Option<syn::Expr>,
 }
 
 /// Moves past an option's value (`= expr` or `(..)`) after reporting it.
@@ -95,11 +101,13 @@ pub fn table_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> TableAttrs {
         let res = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("name") {
                 name_value(cx, &meta, &mut out.name)
+            } else if meta.path.is_ident("renamed_from") {
+                name_value(cx, &meta, &mut out.renamed_from)
             } else {
                 cx.error_spanned_by(
                     &meta.path,
                     format!(
-                        "unknown `table` option `{}`; expected `name = \"...\"`",
+                        "unknown `table` option `{}`; expected `name = \"...\"` or `renamed_from = \"...\"`",
                         path_text(&meta.path)
                     ),
                 );
@@ -136,11 +144,30 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
                 flag(cx, &meta, "unique", &mut out.unique)
             } else if meta.path.is_ident("index") {
                 flag(cx, &meta, "index", &mut out.index)
+            } else if meta.path.is_ident("renamed_from") {
+                name_value(cx, &meta, &mut out.renamed_from)
+            } else if meta.path.is_ident("default") {
+                if !meta.input.peek(Token![=]) {
+                    cx.error_spanned_by(&meta.path, "`default` needs a value: `default = 0`");
+                    return skip_value(&meta);
+                }
+                let value: syn::Expr = meta.value()?.parse()?;
+                if !is_default_literal(&value) {
+                    cx.error_spanned_by(
+                        &value,
+                        "`default` must be a literal: a number, a string, `true` or `false`",
+                    );
+                } else if out.default.is_some() {
+                    cx.error_spanned_by(&value, "`default` is given twice");
+                } else {
+                    out.default = Some(value);
+                }
+                Ok(())
             } else {
                 cx.error_spanned_by(
                     &meta.path,
                     format!(
-                        "unknown `column` option `{}`; expected `name = \"...\"`, `unique` or `index`",
+                        "unknown `column` option `{}`; expected `name = \"...\"`, `unique`, `index`, `renamed_from = \"...\"` or `default = ..`",
                         path_text(&meta.path)
                     ),
                 );
@@ -152,6 +179,30 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
         }
     }
     out
+}
+
+/// Whether `expr` can be a column default: a literal number (maybe negative), string
+/// or `bool`.
+fn is_default_literal(expr: &syn::Expr) -> bool {
+    use syn::{Expr, ExprLit, ExprUnary, Lit, UnOp};
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => matches!(
+            lit,
+            Lit::Int(_) | Lit::Float(_) | Lit::Bool(_) | Lit::Str(_)
+        ),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => matches!(
+            &**expr,
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(_) | Lit::Float(_),
+                ..
+            })
+        ),
+        _ => false,
+    }
 }
 
 fn path_text(path: &syn::Path) -> String {

@@ -73,6 +73,36 @@ pub fn constants(table: &Table<'_>) -> TokenStream {
     }
 }
 
+/// A column default as a `DefaultLit` (a number, a string, `true` or `false`); the
+/// derive's checks have refused anything else.
+fn default_lit(expr: &syn::Expr) -> TokenStream {
+    use syn::{Expr, ExprLit, ExprUnary, Lit, UnOp};
+    let d = quote!(::kiln::__private::orm::DefaultLit);
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => match lit {
+            Lit::Int(i) => quote!(#d::Int(#i)),
+            Lit::Float(f) => quote!(#d::Float(#f)),
+            Lit::Bool(b) => quote!(#d::Bool(#b)),
+            Lit::Str(s) => quote!(#d::Text(#s)),
+            _ => quote!(#d::Int(0)),
+        },
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(i), ..
+            }) => quote!(#d::Int(-#i)),
+            Expr::Lit(ExprLit {
+                lit: Lit::Float(f), ..
+            }) => quote!(#d::Float(-#f)),
+            _ => quote!(#d::Int(0)),
+        },
+        _ => quote!(#d::Int(0)),
+    }
+}
+
 /// The whole expansion.
 pub fn expand(table: &Table<'_>) -> TokenStream {
     let ident = table.ident;
@@ -82,16 +112,29 @@ pub fn expand(table: &Table<'_>) -> TokenStream {
         .map(|f| f.member)
         .expect("valid::check ensures an `id` field");
     let (insert, update, delete) = statements(table);
+    let table_renamed = table
+        .renamed_from
+        .as_ref()
+        .map(|r| quote!(.__renamed_from(#r)));
 
     let infos = table.columns().map(|f| {
         let ct = column_type(&f.ty_named);
         let column = &f.column;
         let unique = f.attrs.unique.is_some();
         let index = f.attrs.index.is_some();
+        let renamed = f
+            .attrs
+            .renamed_from
+            .as_ref()
+            .map(|r| quote!(.__renamed_from(#r)));
+        let default = f.attrs.default.as_ref().map(|d| {
+            let lit = default_lit(d);
+            quote!(.__default(#lit))
+        });
         quote! {
             ::kiln::__private::orm::ColumnInfo::__new(
                 #column, #ct::SQL, #ct::NULLABLE, #unique, #index, #ct::REFERENCES,
-            )
+            )#renamed #default
         }
     });
 
@@ -151,7 +194,7 @@ pub fn expand(table: &Table<'_>) -> TokenStream {
                             #insert,
                             #update,
                             #delete,
-                        );
+                        )#table_renamed;
                     &INFO
                 }
 

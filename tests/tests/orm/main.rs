@@ -11,6 +11,7 @@ mod course;
 mod errors;
 mod http;
 mod injection;
+mod migrations;
 mod models;
 mod queries;
 mod relations;
