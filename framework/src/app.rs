@@ -75,7 +75,7 @@ enum Step {
 /// [`into_router`](App::into_router), [`serve`](App::serve) and [`run`](App::run).
 #[must_use = "an App does nothing until it is served or turned into a router"]
 pub struct App {
-    routes: Vec<(Cow<'static, str>, RouteDef)>,
+    pub(crate) routes: Vec<(Cow<'static, str>, RouteDef)>,
     catchers: Vec<Catcher>,
     state: StateBuilder,
     layers: Vec<Step>,
@@ -84,6 +84,32 @@ pub struct App {
     problems: Vec<Problem>,
     config: ServerConfig,
     security: SecurityConfig,
+    pub(crate) data: DataConfig,
+}
+
+/// What the app knows of its data: the database, the models and the migrations.
+#[derive(Default)]
+pub(crate) struct DataConfig {
+    /// The database given to `App::database`.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) db: Option<crate::orm::Database>,
+    /// The models given to `App::models`.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) models: Option<crate::orm::Schema>,
+    /// The migrations given to `App::migrations`, embedded.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) migrations: Option<&'static crate::orm::Migrations>,
+    /// Where `makemigrations` writes (and `migrate` reads, without embedded ones).
+    pub(crate) migrations_dir: Option<std::path::PathBuf>,
+}
+
+impl DataConfig {
+    /// The migrations folder.
+    pub(crate) fn dir(&self) -> std::path::PathBuf {
+        self.migrations_dir
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from("migrations"))
+    }
 }
 
 /// What `App` was told about secure defaults; see the builder methods.
@@ -134,6 +160,7 @@ impl App {
             problems: Vec::new(),
             config: ServerConfig::default(),
             security: SecurityConfig::default(),
+            data: DataConfig::default(),
         }
     }
 
@@ -459,6 +486,7 @@ impl App {
             mut problems,
             config: _,
             security,
+            data: _,
         } = self;
         let registry = Registry {
             state: &state,
@@ -655,6 +683,8 @@ impl App {
 
     /// [`bind`](App::bind), with the request log outermost if `request_log`.
     async fn bind_with(self, addr: impl ToSocketAddrs, request_log: bool) -> Result<Server> {
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        self.check_schema().await?;
         let mut config = self.config.clone();
         config.security_headers = self.security.headers.clone();
         let outer = Outer {

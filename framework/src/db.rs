@@ -88,7 +88,8 @@ impl Sentinel for Db {
 impl App {
     /// Gives the app its database, for handlers taking [`Db`].
     #[track_caller]
-    pub fn database(self, db: Database) -> App {
+    pub fn database(mut self, db: Database) -> App {
+        self.data.db = Some(db.clone());
         self.manage(db)
     }
 }

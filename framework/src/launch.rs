@@ -32,6 +32,8 @@ pub enum ProblemKind {
     Address,
     /// A missing or invalid setting, such as the secret key of a release build.
     Config,
+    /// The live database lacks a table or column the models need: migrate.
+    Schema,
 }
 
 /// One reason the app can't start.

@@ -69,6 +69,7 @@
 mod app;
 mod catcher;
 mod checks;
+mod cli;
 mod convert;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod db;

@@ -788,6 +788,94 @@ impl Migrations {
 
 const LEDGER: &str = "kiln_migrations";
 
+/// The migrations in `dir` (one folder each, in name order), read at run time.
+pub fn read_migrations(dir: &std::path::Path) -> crate::Result<Vec<Migration>> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            return Err(crate::Error::internal(format!(
+                "can't read {}: {e}",
+                dir.display()
+            )));
+        }
+    };
+    names.sort();
+    names
+        .iter()
+        .map(|name| {
+            let read = |file: &str| {
+                let path = dir.join(name).join(file);
+                std::fs::read_to_string(&path).map_err(|e| {
+                    crate::Error::internal(format!("can't read {}: {e}", path.display()))
+                })
+            };
+            let schema: Schema = serde_json::from_str(&read("schema.json")?).map_err(|e| {
+                crate::Error::internal(format!("migration `{name}`: schema.json: {e}"))
+            })?;
+            Ok(Migration::from_parts(
+                name,
+                &read("sqlite.sql")?,
+                &read("postgres.sql")?,
+                schema,
+            ))
+        })
+        .collect()
+}
+
+/// Writes the next migration into `dir`, from the last one's snapshot (or nothing)
+/// to `models`: `NNNN_name/` with `sqlite.sql`, `postgres.sql` and `schema.json`.
+/// `None` when nothing changed. `name` is made of lowercase letters, digits and `_`
+/// (default `init` for the first, else `auto`).
+pub fn make_migration(
+    dir: &std::path::Path,
+    name: Option<&str>,
+    models: &Schema,
+) -> crate::Result<Option<std::path::PathBuf>> {
+    let existing = read_migrations(dir)?;
+    let last = existing
+        .last()
+        .map(|m| m.schema().clone())
+        .unwrap_or_default();
+    let name = name.unwrap_or(if existing.is_empty() { "init" } else { "auto" });
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(crate::Error::bad_request(format!(
+            "`{name}` can't name a migration: use lowercase letters, digits and `_`"
+        )));
+    }
+    let number = existing
+        .iter()
+        .filter_map(|m| m.name().split('_').next()?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let full = format!("{number:04}_{name}");
+    let migration = Migration::between(&full, &last, models)?;
+    if migration.is_empty() {
+        return Ok(None);
+    }
+    let folder = dir.join(&full);
+    let write = |file: &str, text: String| {
+        std::fs::create_dir_all(&folder)
+            .and_then(|()| std::fs::write(folder.join(file), text))
+            .map_err(|e| crate::Error::internal(format!("can't write {}: {e}", folder.display())))
+    };
+    write("sqlite.sql", migration.sql_file(Backend::Sqlite))?;
+    write("postgres.sql", migration.sql_file(Backend::Postgres))?;
+    let snapshot = serde_json::to_string_pretty(migration.schema())
+        .map_err(|e| crate::Error::internal(format!("the schema snapshot: {e}")))?;
+    write("schema.json", snapshot + "\n")?;
+    Ok(Some(folder))
+}
+
 /// One difference between the live schema and the models.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
@@ -832,6 +920,12 @@ impl Database {
     /// applying one twice is refused. On SQLite, foreign keys are checked once before
     /// the commit (so a table can be rebuilt).
     pub async fn apply(&self, migration: &Migration) -> crate::Result<()> {
+        self.apply_with(migration, true).await
+    }
+
+    /// [`apply`](Database::apply), or only its record if not `run` (a database whose
+    /// tables were made before it had migrations).
+    async fn apply_with(&self, migration: &Migration, run_sql: bool) -> crate::Result<()> {
         self.ensure_ledger().await?;
         let backend = self.backend();
         if self.applied().await?.iter().any(|n| n == migration.name()) {
@@ -840,7 +934,11 @@ impl Database {
                 migration.name()
             )));
         }
-        let sql = migration.sql(backend);
+        let sql = if run_sql {
+            migration.sql(backend)
+        } else {
+            Vec::new()
+        };
         let checksum = migration.checksum(backend);
         let name = migration.name().to_string();
         match self.pool() {
@@ -916,7 +1014,15 @@ impl Database {
     /// migration whose SQL changed since is an error, as is one applied here that
     /// `migrations` does not have.
     pub async fn migrate(&self, migrations: &Migrations) -> crate::Result<Vec<String>> {
-        let all = migrations.all()?;
+        self.migrate_all(&migrations.all()?).await
+    }
+
+    /// [`migrate`](Database::migrate) with migrations read from their files.
+    ///
+    /// A database that has tables but no record of migrations (made with
+    /// `Database::create` before the app had any) takes its first migration as applied
+    /// when every table and column of that migration's schema is there already.
+    pub async fn migrate_all(&self, all: &[Migration]) -> crate::Result<Vec<String>> {
         let backend = self.backend();
         let ledger: BTreeMap<String, String> = self.ledger().await?.into_iter().collect();
         for (name, sum) in &ledger {
@@ -937,7 +1043,24 @@ impl Database {
             }
         }
         let mut done = Vec::new();
-        for m in all.iter().filter(|m| !ledger.contains_key(m.name())) {
+        let mut pending = all
+            .iter()
+            .filter(|m| !ledger.contains_key(m.name()))
+            .peekable();
+        if ledger.is_empty()
+            && let Some(first) = pending.peek()
+            && !first.schema().tables.is_empty()
+            && self.differences(first.schema()).await?.is_empty()
+        {
+            tracing::info!(
+                migration = first.name(),
+                "the database has this migration's tables already: recorded as applied"
+            );
+            self.apply_with(first, false).await?;
+            done.push(first.name().to_string());
+            pending.next();
+        }
+        for m in pending {
             self.apply(m).await?;
             done.push(m.name().to_string());
         }

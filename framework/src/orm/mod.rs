@@ -22,7 +22,7 @@ pub use foreign_key::ForeignKey;
 pub use id::{Id, ParseIdError};
 pub use migrate::{
     Change, ColumnSchema, DefaultValue, Difference, Migration, MigrationError, Migrations, Models,
-    Schema, SchemaMismatch, TableSchema,
+    Schema, SchemaMismatch, TableSchema, make_migration, read_migrations,
 };
 pub use ops::Counter;
 pub use query::{Column, Filter, Order, Param, Select};

@@ -278,3 +278,74 @@ fn the_sql_of_each_backend() {
     // Nothing changed: an empty migration.
     assert!(Migration::between("same", &s2, &back).unwrap().is_empty());
 }
+
+backend_tests! {
+    /// An app whose table lacks a column does not start, and says which.
+    async fn an_app_missing_a_column_does_not_start(db: Database, kind: Kind) -> TestResult {
+        let s1 = Schema::of::<(v1::Author, v1::Book)>();
+        db.apply(&Migration::between("0001_init", &Schema::empty(), &s1)?).await?;
+        let app = App::new()
+            .database(db.clone())
+            .models::<(v2::Author, v2::Book)>();
+        let Err(e) = app.bind("127.0.0.1:0").await else {
+            fail!("{kind:?}: the app started");
+        };
+        let text = e.to_string();
+        for needed in ["table `author` has no column `full_name`", "column `born`", "table `book` has no column `isbn`", "migrate"] {
+            if !text.contains(needed) {
+                fail!("{kind:?}: `{needed}` not in: {text}");
+            }
+        }
+        // Once migrated, it starts.
+        db.apply(&Migration::between("0002", &s1, &Schema::of::<(v2::Author, v2::Book)>())?).await?;
+        let app = App::new().database(db.clone()).models::<(v2::Author, v2::Book)>();
+        if let Err(e) = app.bind("127.0.0.1:0").await {
+            fail!("{kind:?}: migrated, it still does not start: {e}");
+        }
+        Ok(())
+    }
+
+    /// `makemigrations` twice on a changed model set: one new migration, then none;
+    /// `migrate` applies what is pending, and a changed file is caught.
+    async fn makemigrations_then_migrate(db: Database, kind: Kind) -> TestResult {
+        let dir = crate::support::temp_dir(&format!("makemigrations-{kind:?}"));
+        let first = kiln::orm::make_migration(&dir, None, &Schema::of::<(v1::Author, v1::Book)>())?;
+        if first.as_deref() != Some(dir.join("0001_init").as_path()) {
+            fail!("{first:?}");
+        }
+        let v2 = Schema::of::<(v2::Author, v2::Book)>();
+        let app = App::new().models::<(v2::Author, v2::Book)>().migrations_dir(&dir);
+        app.cli_from(["app", "makemigrations", "more"]).await?;
+        if !dir.join("0002_more/sqlite.sql").is_file() {
+            fail!("no 0002_more");
+        }
+        if kiln::orm::make_migration(&dir, Some("again"), &v2)?.is_some() {
+            fail!("a second migration for no change");
+        }
+        let all = kiln::orm::read_migrations(&dir)?;
+        if all.iter().map(|m| m.name()).collect::<Vec<_>>() != ["0001_init", "0002_more"] {
+            fail!("{:?}", all.iter().map(|m| m.name()).collect::<Vec<_>>());
+        }
+        let app = App::new().database(db.clone()).migrations_dir(&dir);
+        app.cli_from(["app", "migrate"]).await?;
+        db.verify::<(v2::Author, v2::Book)>().await?;
+        if db.migrate_all(&all).await? != Vec::<String>::new() {
+            fail!("applied twice");
+        }
+        // An applied migration edited afterwards is refused.
+        let file = dir.join("0002_more").join(match kind {
+            Kind::Postgres => "postgres.sql",
+            _ => "sqlite.sql",
+        });
+        let text = std::fs::read_to_string(&file)?;
+        std::fs::write(&file, text + "SELECT 1;\n")?;
+        let Err(e) = db.migrate_all(&kiln::orm::read_migrations(&dir)?).await else {
+            fail!("{kind:?}: an edited migration passed");
+        };
+        if !e.to_string().contains("was changed after it was applied") {
+            fail!("{e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
+}
