@@ -77,11 +77,14 @@ impl App {
             Ok(m) => m,
             Err(e) => {
                 use clap::error::ErrorKind;
-                // --help and --version print and succeed; a wrong command says why.
-                let _ = e.print();
+                // --help prints and succeeds; a wrong command says why and exits with
+                // clap's usage status (2), as command lines do.
                 return match e.kind() {
-                    ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Ok(()),
-                    _ => Err(Error::bad_request(e.to_string())),
+                    ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                        let _ = e.print();
+                        Ok(())
+                    }
+                    _ => e.exit(),
                 };
             }
         };

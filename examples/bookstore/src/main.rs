@@ -5,6 +5,9 @@
 //! ```text
 //! cargo run -p bookstore                                   # sqlite://bookstore.db, port 8000
 //! DATABASE_URL=postgres://localhost/books cargo run -p bookstore
+//! cargo run -p bookstore -- routes                         # the route table
+//! cargo run -p bookstore -- makemigrations add_isbn        # after changing a model
+//! cargo run -p bookstore -- migrate                        # (serving migrates too)
 //! ```
 
 use kiln::FieldErrors;
@@ -473,10 +476,12 @@ async fn error_page(
         .into_response()
 }
 
-/// Creates the tables, and a few books the first time.
+/// The migrations in `migrations/`, embedded (`build.rs` rebuilds when one is added).
+static MIGRATIONS: Migrations = kiln::migrations!();
+
+/// Applies the pending migrations, and adds a few books the first time.
 async fn setup(db: &Database) -> Result<()> {
-    db.create::<Author>().await?;
-    db.create::<Book>().await?;
+    db.migrate(&MIGRATIONS).await?;
     if db.select::<Book>().count().await? == 0 {
         for (title, isbn, author) in [
             ("Building an ORM", "978-0-00-000001-1", "Kay"),
@@ -513,12 +518,19 @@ fn app(db: Database) -> App {
         .static_files("/static", static_dir())
         .catch(catchers![error_page])
         .database(db)
+        .models::<(Author, Book)>()
+        .migrations(&MIGRATIONS)
+        .migrations_dir(kiln::relative!("migrations"))
 }
 
 #[tokio::main]
 async fn main() -> kiln::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://bookstore.db".to_string());
     let db = Database::connect(&url).await?;
+    // A command (`makemigrations`, `migrate`, `routes`, `--help`) runs alone.
+    if std::env::args_os().len() > 1 {
+        return app(db).cli().await;
+    }
     setup(&db).await?;
     app(db).run().await
 }

@@ -154,7 +154,11 @@ fn app(store: Store) -> App {
         .catch(catchers![not_found])
         .static_files("/static", static_dir());
     let app = match &store {
-        Store::Sql(sql) => app.database(sql.database().clone()),
+        Store::Sql(sql) => app
+            .database(sql.database().clone())
+            .models::<(store::Link,)>()
+            .migrations(&store::MIGRATIONS)
+            .migrations_dir(kiln::relative!("migrations")),
         Store::Redis(_) => app,
     };
     app.manage(store)
@@ -176,7 +180,15 @@ async fn store_from_env() -> Result<Store> {
 
 #[tokio::main]
 async fn main() -> kiln::Result<()> {
-    app(store_from_env().await?).run().await
+    // A command (`makemigrations`, `migrate`, `routes`, `--help`) runs alone, on the
+    // database as it is.
+    if std::env::args_os().len() > 1 && std::env::var_os("REDIS_URL").is_none() {
+        let url =
+            std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://shortly.db".to_string());
+        let store = Store::Sql(SqlStore::unmigrated(Database::connect(&url).await?));
+        return app(store).cli().await;
+    }
+    app(store_from_env().await?).cli().await
 }
 
 #[cfg(test)]

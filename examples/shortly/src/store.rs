@@ -56,6 +56,9 @@ pub struct Link {
     pub clicks: i64,
 }
 
+/// The migrations in `migrations/`, embedded (`build.rs` rebuilds when one is added).
+pub static MIGRATIONS: Migrations = kiln::migrations!();
+
 /// Links in a SQL database through kiln's ORM.
 #[derive(Clone)]
 pub struct SqlStore {
@@ -63,10 +66,15 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
-    /// A store on `db`, creating its table if need be.
+    /// A store on `db`, its migrations applied.
     pub async fn new(db: Database) -> Result<SqlStore> {
-        db.create::<Link>().await?;
+        db.migrate(&MIGRATIONS).await?;
         Ok(SqlStore { db })
+    }
+
+    /// A store on `db` as it is (for the command line, which migrates on request).
+    pub fn unmigrated(db: Database) -> SqlStore {
+        SqlStore { db }
     }
 
     /// The database, for `App::database`.

@@ -920,20 +920,24 @@ impl Database {
     /// applying one twice is refused. On SQLite, foreign keys are checked once before
     /// the commit (so a table can be rebuilt).
     pub async fn apply(&self, migration: &Migration) -> crate::Result<()> {
-        self.apply_with(migration, true).await
+        if self.apply_with(migration, true).await? {
+            Ok(())
+        } else {
+            Err(crate::Error::internal(format!(
+                "migration `{}` is applied already",
+                migration.name()
+            )))
+        }
     }
 
     /// [`apply`](Database::apply), or only its record if not `run` (a database whose
-    /// tables were made before it had migrations).
-    async fn apply_with(&self, migration: &Migration, run_sql: bool) -> crate::Result<()> {
+    /// tables were made before it had migrations). `false` if it was applied already,
+    /// by this process or another: the ledger is read inside the transaction, after
+    /// taking the write lock (SQLite) or an advisory lock (PostgreSQL), so two app
+    /// processes starting at once apply each migration once.
+    async fn apply_with(&self, migration: &Migration, run_sql: bool) -> crate::Result<bool> {
         self.ensure_ledger().await?;
         let backend = self.backend();
-        if self.applied().await?.iter().any(|n| n == migration.name()) {
-            return Err(crate::Error::internal(format!(
-                "migration `{}` is applied already",
-                migration.name()
-            )));
-        }
         let sql = if run_sql {
             migration.sql(backend)
         } else {
@@ -948,6 +952,10 @@ impl Database {
                 run(&mut *conn, "PRAGMA foreign_keys = OFF").await?;
                 let result = async {
                     run(&mut *conn, "BEGIN IMMEDIATE").await?;
+                    if recorded(&mut *conn, &name).await? {
+                        run(&mut *conn, "ROLLBACK").await?;
+                        return Ok(false);
+                    }
                     for s in &sql {
                         run(&mut *conn, s).await?;
                     }
@@ -970,7 +978,8 @@ impl Database {
                     .execute(&mut *conn)
                     .await
                     .map_err(super::Error::from)?;
-                    run(&mut *conn, "COMMIT").await
+                    run(&mut *conn, "COMMIT").await?;
+                    Ok(true)
                 }
                 .await;
                 if result.is_err() {
@@ -982,6 +991,10 @@ impl Database {
             #[cfg(feature = "postgres")]
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await.map_err(super::Error::from)?;
+                run(&mut *tx, PG_LOCK).await?;
+                if recorded(&mut *tx, &name).await? {
+                    return Ok(false);
+                }
                 for s in &sql {
                     run(&mut *tx, s).await?;
                 }
@@ -995,7 +1008,7 @@ impl Database {
                 .await
                 .map_err(super::Error::from)?;
                 tx.commit().await.map_err(super::Error::from)?;
-                Ok(())
+                Ok(true)
             }
         }
     }
@@ -1056,13 +1069,16 @@ impl Database {
                 migration = first.name(),
                 "the database has this migration's tables already: recorded as applied"
             );
-            self.apply_with(first, false).await?;
-            done.push(first.name().to_string());
+            if self.apply_with(first, false).await? {
+                done.push(first.name().to_string());
+            }
             pending.next();
         }
         for m in pending {
-            self.apply(m).await?;
-            done.push(m.name().to_string());
+            // Another process may have applied it meanwhile: then it is not ours.
+            if self.apply_with(m, true).await? {
+                done.push(m.name().to_string());
+            }
         }
         Ok(done)
     }
@@ -1145,8 +1161,15 @@ impl Database {
         match self.pool() {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool) => run(pool, &sql).await,
+            // Two `CREATE TABLE IF NOT EXISTS` at once can both try to create it.
             #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => run(pool, &sql).await,
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(super::Error::from)?;
+                run(&mut *tx, PG_LOCK).await?;
+                run(&mut *tx, &sql).await?;
+                tx.commit().await.map_err(super::Error::from)?;
+                Ok(())
+            }
         }
     }
 
@@ -1184,6 +1207,25 @@ impl Database {
         };
         Ok(rows)
     }
+}
+
+/// The advisory lock migrations take on PostgreSQL, for this transaction.
+#[cfg(feature = "postgres")]
+const PG_LOCK: &str = "SELECT pg_advisory_xact_lock(7236083349711585645)";
+
+/// Whether migration `name` is in the ledger, read on `exec`.
+async fn recorded<'e, E>(exec: E, name: &str) -> crate::Result<bool>
+where
+    E: sqlx::Executor<'e>,
+{
+    let row = sqlx::raw_sql(AssertSqlSafe(format!(
+        "SELECT name FROM \"{LEDGER}\" WHERE name = '{}'",
+        name.replace('\'', "''")
+    )))
+    .fetch_optional(exec)
+    .await
+    .map_err(super::Error::from)?;
+    Ok(row.is_some())
 }
 
 /// Runs one statement.

@@ -1,0 +1,5 @@
+CREATE TABLE "link" (
+    "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+    "url" TEXT NOT NULL UNIQUE,
+    "clicks" INTEGER NOT NULL
+);
