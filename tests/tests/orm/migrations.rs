@@ -83,6 +83,30 @@ mod v3 {
     }
 }
 
+/// `book` dropped and `edition` created, a default changed, a self-referencing foreign
+/// key added.
+mod v4 {
+    use kiln::prelude::*;
+
+    #[derive(Table, Debug, Clone)]
+    #[table(name = "writer")]
+    pub struct Writer {
+        pub id: Id<Writer>,
+        pub full_name: String,
+        #[column(default = "none")]
+        pub nickname: String,
+        pub born: i64,
+        pub mentor: Option<ForeignKey<Writer>>,
+    }
+
+    #[derive(Table, Debug, Clone)]
+    #[table(name = "edition")]
+    pub struct Edition {
+        pub id: Id<Edition>,
+        pub isbn: String,
+    }
+}
+
 /// Changes that can't be made safely.
 mod refused {
     use kiln::prelude::*;
@@ -184,12 +208,42 @@ backend_tests! {
             fail!("{kind:?}: a second `unknown` isbn was saved");
         }
 
-        if db.applied().await? != ["0001_init", "0002_more", "0003_writer"] {
+        // 0004: a table dropped and one created, a default changed, a key added.
+        let s4 = Schema::of::<(v4::Writer, v4::Edition)>();
+        let m4 = Migration::between("0004_drop", &s3, &s4)?;
+        db.apply(&m4).await?;
+        db.verify::<(v4::Writer, v4::Edition)>().await?;
+        let tables = db.tables().await?;
+        if tables.contains(&"book".to_string()) || !tables.contains(&"edition".to_string()) {
+            fail!("{kind:?}: tables after 0004: {tables:?}");
+        }
+        let writers = db.all::<v4::Writer>().await?;
+        if writers.len() != 2 || writers[0].full_name != "Kay" || writers[0].mentor.is_some() {
+            fail!("{kind:?}: writers after 0004: {writers:?}");
+        }
+        let mut pupil = writers[1].clone();
+        pupil.mentor = Some(ForeignKey::to(&writers[0]));
+        db.update(&pupil).await?;
+        let again = db.find::<v4::Writer>(pupil.id).await?;
+        if again.mentor.as_ref().and_then(|m| m.get()).map(|m| m.full_name.as_str()) != Some("Kay") {
+            fail!("{kind:?}: the new key does not join: {again:?}");
+        }
+        let mut orphan = writers[0].clone();
+        orphan.mentor = Some(ForeignKey::from_id(Id::from(99)));
+        if db.update(&orphan).await.is_ok() {
+            fail!("{kind:?}: a key to no writer was saved");
+        }
+
+        if db.applied().await? != ["0001_init", "0002_more", "0003_writer", "0004_drop"] {
             fail!("{kind:?}: applied: {:?}", db.applied().await?);
         }
         // Applying one twice is refused.
         if db.apply(&m3).await.is_ok() {
             fail!("{kind:?}: 0003 applied twice");
+        }
+        let pg = m4.sql(Backend::Postgres).join(";\n");
+        if !pg.contains(r#"DROP TABLE "book""#) || !pg.contains(r#"SET DEFAULT 'none'"#) {
+            fail!("{pg}");
         }
         Ok(())
     }
