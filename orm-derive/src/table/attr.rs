@@ -43,19 +43,23 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
-/// `name = "…"`, reporting a duplicate.
+/// `name = "…"` (or `renamed_from = "…"`), reporting a duplicate.
 fn name_value(
     cx: &mut Ctxt,
     meta: &ParseNestedMeta<'_>,
     slot: &mut Option<LitStr>,
 ) -> syn::Result<()> {
+    let key = path_text(&meta.path);
     if !meta.input.peek(Token![=]) {
-        cx.error_spanned_by(&meta.path, "`name` needs a value: `name = \"...\"`");
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` needs a value: `{key} = \"...\"`"),
+        );
         return skip_value(meta);
     }
     let lit: LitStr = meta.value()?.parse()?;
     if slot.is_some() {
-        cx.error_spanned_by(&lit, "`name` is given twice");
+        cx.error_spanned_by(&lit, format!("`{key}` is given twice"));
     } else {
         *slot = Some(lit);
     }
