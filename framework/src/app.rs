@@ -105,6 +105,7 @@ pub(crate) struct DataConfig {
 
 impl DataConfig {
     /// The migrations folder.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn dir(&self) -> std::path::PathBuf {
         self.migrations_dir
             .clone()
