@@ -55,6 +55,10 @@
 //! | static files, middleware, the server and its limits, the test client | `static_files.rs`, `middleware/`, `server/`, `testing.rs` |
 //! | the ORM: tables, SQL generation, queries, transactions | `orm/` (`table.rs` writes the SQL, `query.rs` the typed queries) |
 //! | the ORM's web glue: `Db`, `App::database`, the HTTP status of ORM errors | `db.rs` |
+//! | forms: `Checked`, `Valid`, validation messages; kiln's error bodies by `Accept` | `validate.rs`; `error.rs` |
+//! | migrations: `Schema`, `Migration`, applying and verifying them | `orm/migrate.rs` |
+//! | the app's command line (`App::cli`), `App::models` | `cli.rs` |
+//! | `App::wrap`'s middleware stack and what the server calls | `middleware/stack.rs` |
 //!
 //! Generated code names everything through `kiln::__private`, the one door for it;
 //! nothing else there is public API.
