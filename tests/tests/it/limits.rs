@@ -513,3 +513,35 @@ async fn a_body_that_stops_sending_gets_408_from_the_body_idle_timeout() {
     assert_eq!((res.status, res.body.as_str()), (200, "8 bytes"));
     stop(stopper, task).await;
 }
+
+#[get("/ws")]
+async fn echo_ws(ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(|mut socket: WebSocket| async move {
+        while let Some(Ok(msg)) = socket.recv().await {
+            if socket.send(msg).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_websocket_outlives_the_header_timeout() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    let app = App::new()
+        .mount("/", routes![echo_ws])
+        .header_read_timeout(HEADER_TIMEOUT);
+    let (addr, stopper, task) = start(app).await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .expect("a WebSocket");
+    // Three header timeouts with no HTTP request on the connection: it is a
+    // WebSocket now, not a keep-alive connection waiting for a head.
+    tokio::time::sleep(HEADER_TIMEOUT * 3).await;
+    socket.send(WsMessage::text("still here")).await.unwrap();
+    let back = socket.next().await.expect("an answer").expect("a message");
+    assert_eq!(back.into_text().unwrap().as_str(), "still here");
+    socket.close(None).await.unwrap();
+    stop(stopper, task).await;
+}
