@@ -17,7 +17,12 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let (folder, span) = if input.is_empty() {
         ("migrations".to_string(), Span::call_site())
     } else {
-        let lit: LitStr = syn::parse2(input)?;
+        let lit: LitStr = syn::parse2(input.clone()).map_err(|_| {
+            syn::Error::new_spanned(
+                &input,
+                "`migrations!` takes the folder as a string: `kiln::migrations!(\"migrations\")`",
+            )
+        })?;
         (lit.value(), lit.span())
     };
     let manifest = std::env::var("CARGO_MANIFEST_DIR").map_err(|_| {

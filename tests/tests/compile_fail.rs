@@ -20,6 +20,12 @@ fn place_templates() {
         std::fs::copy(&path, dest.join(path.file_name().expect("a file name")))
             .expect("copy a template");
     }
+    // A migrations folder with a migration that lacks two of its files, for
+    // `kiln::migrations!("ui_migrations")`.
+    let broken = target.join("tests/trybuild/kiln-tests/ui_migrations/0001_broken");
+    std::fs::create_dir_all(&broken).expect("create the migrations folder");
+    std::fs::write(broken.join("sqlite.sql"), "CREATE TABLE x (id INTEGER);\n")
+        .expect("write a migration file");
 }
 
 #[test]
