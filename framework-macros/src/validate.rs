@@ -537,27 +537,26 @@ fn check(
             };
             let code = args.string("code")?.map(|c| quote!(#c));
             let set_code = code.map(|c| quote!(error.code = ::std::borrow::Cow::Borrowed(#c);));
-            // An `Option` field is checked only when there is a value.
-            let call = if option_inner(ty).is_some() {
+            let check = |value: TokenStream| {
                 quote_spanned! {span=>
-                    if let ::core::option::Option::Some(value) = &#access {
-                        if let ::core::result::Result::Err(error) = #function(value) {
-                            #[allow(unused_mut)]
-                            let mut error = error;
-                            #set_code
-                            errors.add(#key, #v::finish_custom(error, #message));
-                        }
-                    }
-                }
-            } else {
-                quote_spanned! {span=>
-                    if let ::core::result::Result::Err(error) = #function(&#access) {
+                    if let ::core::result::Result::Err(error) = #function(#value) {
                         #[allow(unused_mut)]
                         let mut error = error;
                         #set_code
                         errors.add(#key, #v::finish_custom(error, #message));
                     }
                 }
+            };
+            // An `Option` field is checked only when there is a value.
+            let call = if option_inner(ty).is_some() {
+                let inner = check(quote!(value));
+                quote_spanned! {span=>
+                    if let ::core::option::Option::Some(value) = &#access {
+                        #inner
+                    }
+                }
+            } else {
+                check(quote!(&#access))
             };
             return Ok(call);
         }

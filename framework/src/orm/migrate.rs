@@ -36,11 +36,11 @@ use std::fmt;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{AssertSqlSafe, Row as _};
+use sqlx::{AssertSqlSafe, SqlStr};
 
 use super::backend::Backend;
 use super::database::{Database, Pool};
-use super::row::SqlType;
+use super::row::{Args, SqlType};
 use super::table::{DefaultLit, Table, TableInfo};
 
 /// The tables a set of models describes, as stored in each migration's snapshot.
@@ -788,6 +788,10 @@ impl Migrations {
 
 const LEDGER: &str = "kiln_migrations";
 
+/// The ledger's rows, in the order applied (the table is `LEDGER`).
+const LEDGER_ROWS: &str =
+    "SELECT name, checksum FROM \"kiln_migrations\" ORDER BY applied_at, name";
+
 /// The migrations in `dir` (one folder each, in name order), read at run time.
 pub fn read_migrations(dir: &std::path::Path) -> crate::Result<Vec<Migration>> {
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
@@ -964,6 +968,7 @@ impl Database {
                         .await
                         .map_err(super::Error::from)?;
                     if let Some(row) = broken.first() {
+                        use sqlx::Row as _;
                         let table: String = row.try_get(0).unwrap_or_default();
                         return Err(crate::Error::internal(format!(
                             "migration `{name}`: rows of `{table}` point at rows that are gone"
@@ -1124,33 +1129,20 @@ impl Database {
 
     /// The names of `table`'s columns in the live database.
     async fn columns_of(&self, table: &str) -> crate::Result<Vec<String>> {
-        let names = match self.pool() {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => sqlx::query(AssertSqlSafe(format!(
-                "SELECT name FROM pragma_table_info('{}')",
-                table.replace('\'', "''")
-            )))
-            .fetch_all(pool)
-            .await
-            .map_err(super::Error::from)?
-            .iter()
-            .map(|r| r.try_get::<String, _>(0).unwrap_or_default())
-            .collect(),
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => sqlx::query(AssertSqlSafe(
+        let backend = self.backend();
+        let sql = match backend {
+            Backend::Sqlite => "SELECT name FROM pragma_table_info($1)",
+            Backend::Postgres => {
                 "SELECT column_name::text FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND table_name = $1"
-                    .to_string(),
-            ))
-            .bind(table)
-            .fetch_all(pool)
-            .await
-            .map_err(super::Error::from)?
-            .iter()
-            .map(|r| r.try_get::<String, _>(0).unwrap_or_default())
-            .collect(),
+            }
         };
-        Ok(names)
+        let mut args = Args::new(backend, 1);
+        args.push(table)?;
+        Ok(self
+            .exec()
+            .fetch_all(SqlStr::from_static(sql), args, &[], |r| r.get::<String>())
+            .await?)
     }
 
     async fn ensure_ledger(&self) -> crate::Result<()> {
@@ -1176,36 +1168,15 @@ impl Database {
     /// `(name, checksum)` of each applied migration, in the order applied.
     async fn ledger(&self) -> crate::Result<Vec<(String, String)>> {
         self.ensure_ledger().await?;
-        let sql = format!("SELECT name, checksum FROM \"{LEDGER}\" ORDER BY applied_at, name");
-        let rows = match self.pool() {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => sqlx::query(AssertSqlSafe(sql))
-                .fetch_all(pool)
-                .await
-                .map_err(super::Error::from)?
-                .iter()
-                .map(|r| {
-                    (
-                        r.try_get::<String, _>(0).unwrap_or_default(),
-                        r.try_get::<String, _>(1).unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => sqlx::query(AssertSqlSafe(sql))
-                .fetch_all(pool)
-                .await
-                .map_err(super::Error::from)?
-                .iter()
-                .map(|r| {
-                    (
-                        r.try_get::<String, _>(0).unwrap_or_default(),
-                        r.try_get::<String, _>(1).unwrap_or_default(),
-                    )
-                })
-                .collect(),
-        };
-        Ok(rows)
+        Ok(self
+            .exec()
+            .fetch_all(
+                SqlStr::from_static(LEDGER_ROWS),
+                Args::new(self.backend(), 0),
+                &[],
+                |r| Ok((r.get::<String>()?, r.get::<String>()?)),
+            )
+            .await?)
     }
 }
 
