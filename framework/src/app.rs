@@ -85,6 +85,7 @@ pub struct App {
     config: ServerConfig,
     security: SecurityConfig,
     pub(crate) data: DataConfig,
+    pub(crate) openapi: crate::openapi::Serve,
 }
 
 /// What the app knows of its data: the database, the models and the migrations.
@@ -162,6 +163,7 @@ impl App {
             config: ServerConfig::default(),
             security: SecurityConfig::default(),
             data: DataConfig::default(),
+            openapi: crate::openapi::Serve::default(),
         }
     }
 
@@ -213,6 +215,7 @@ impl App {
                 csrf: true,
                 make: Box::new(move |mr, filter| mr.on(filter, Caught(handler))),
                 checks: Checks::default(),
+                describe: None,
             },
         ));
         self
@@ -488,7 +491,15 @@ impl App {
             config: _,
             security,
             data: _,
+            openapi,
         } = self;
+        let mut routes = routes;
+        let fixed = openapi.fixed(routes.iter().map(|(prefix, def)| def.listed(prefix)));
+        routes.extend(
+            fixed
+                .into_iter()
+                .map(|f| (Cow::Borrowed("/"), RouteDef::fixed(f))),
+        );
         let registry = Registry {
             state: &state,
             sessions: std::cell::Cell::new(false),

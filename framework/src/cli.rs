@@ -1,5 +1,5 @@
 //! The app's own command line, [`App::cli`]: serve (no arguments), `routes`,
-//! `makemigrations [NAME]`, `migrate`, `--help`. Parsed by clap.
+//! `makemigrations [NAME]`, `migrate`, `openapi`, `--help`. Parsed by clap.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -33,6 +33,9 @@ fn command() -> clap::Command {
                 .arg(Arg::new("name").help("The migration's name (lowercase, digits, `_`)")),
         )
         .subcommand(Command::new("migrate").about("Applies the migrations not applied yet"))
+        .subcommand(
+            Command::new("openapi").about("Prints the OpenAPI 3.1 document of the routes (JSON)"),
+        )
 }
 
 impl App {
@@ -61,8 +64,8 @@ impl App {
 
     /// Runs the app's command line: with no arguments it serves (as
     /// [`run`](App::run)); `routes` prints the route table; `makemigrations [NAME]`
-    /// writes the next migration; `migrate` applies the pending ones; `--help` lists
-    /// them.
+    /// writes the next migration; `migrate` applies the pending ones; `openapi` prints
+    /// the OpenAPI document; `--help` lists them.
     pub async fn cli(self) -> Result<()> {
         self.cli_from(std::env::args_os()).await
     }
@@ -92,6 +95,12 @@ impl App {
             None => self.run().await,
             Some(("routes", _)) => {
                 print!("{}", self.route_table());
+                Ok(())
+            }
+            Some(("openapi", _)) => {
+                let doc = serde_json::to_string_pretty(&self.openapi_document())
+                    .map_err(|e| Error::internal(e.to_string()))?;
+                println!("{doc}");
                 Ok(())
             }
             #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -70,6 +70,7 @@
 //! `default-features = false` kiln is the web layer alone, with no sqlx in its tree.
 //! `chrono` and `json` add column types.
 
+mod apidoc;
 mod app;
 mod catcher;
 mod checks;
@@ -82,6 +83,7 @@ mod extract;
 mod form;
 mod launch;
 pub mod middleware;
+pub mod openapi;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod orm;
 mod page;
@@ -133,6 +135,10 @@ pub use validate::{Checked, FieldErrors, Valid, Validate, Validated};
 /// askama, which `#[page]` templates compile with.
 pub use askama;
 pub use axum;
+/// schemars, whose `#[derive(JsonSchema)]` gives the OpenAPI document its schemas.
+pub use schemars;
+/// Derives a type's JSON Schema, for the OpenAPI document (schemars' derive).
+pub use schemars::JsonSchema;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sqlx;
 pub use tower_http;
@@ -171,6 +177,7 @@ pub mod prelude {
     pub use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
     pub use axum::response::{IntoResponse, Response};
     pub use futures_util::Stream;
+    pub use schemars::{self, JsonSchema};
 }
 
 /// What generated code names, so it works under any import style. Not public API.
@@ -186,6 +193,10 @@ pub mod __private {
     pub use crate::middleware::checks::{
         MiddlewareNext, MiddlewareRequest, ViaBuiltin, ViaFn, ViaMiddleware, middleware_next,
         middleware_request,
+    };
+    pub use crate::openapi::{
+        Find, FindAnyBody, FindInput, FindNoInput, FindNoOutput, FindNoSchema, FindOutput,
+        FindSchema, Operation, page_response,
     };
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub use crate::orm::__private as orm;

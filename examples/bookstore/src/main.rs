@@ -6,6 +6,7 @@
 //! cargo run -p bookstore                                   # sqlite://bookstore.db, port 8000
 //! DATABASE_URL=postgres://localhost/books cargo run -p bookstore
 //! cargo run -p bookstore -- routes                         # the route table
+//! cargo run -p bookstore -- openapi                        # the OpenAPI document
 //! cargo run -p bookstore -- makemigrations add_isbn        # after changing a model
 //! cargo run -p bookstore -- migrate                        # (serving migrates too)
 //! ```
@@ -45,7 +46,7 @@ pub struct Book {
 }
 
 /// A book as the JSON API shows it.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone, PartialEq)]
 pub struct BookJson {
     /// The key.
     pub id: i64,
@@ -76,7 +77,7 @@ impl From<&Book> for BookJson {
 }
 
 /// What a client sends to add or change a book, as JSON or as a form.
-#[derive(Deserialize, Serialize, Validate, Debug, Clone, Default, PartialEq)]
+#[derive(Deserialize, Serialize, Validate, JsonSchema, Debug, Clone, Default, PartialEq)]
 pub struct NewBook {
     /// The title.
     #[validate(length(max = 200), custom(function = "filled"), non_control_character)]
@@ -355,20 +356,19 @@ async fn remove(id: Id<Book>, db: Db) -> Result<Redirect> {
     Ok(Redirect::to("/"))
 }
 
+/// Lists the books, oldest first unless `sort` says otherwise.
+///
+/// `q` keeps the books whose title contains it; `sort` names a column (`title`, or
+/// `-title` for descending); `limit` is at most 500 (default 50).
 #[get("/api/books?<q>&<sort>&<limit>")]
 async fn api_list(
     db: Db,
     q: Option<String>,
-    sort: Option<String>,
+    sort: Option<Order<Book>>,
     limit: Option<u64>,
 ) -> Result<Json<Vec<BookJson>>> {
     // Only exact column names sort (`title`, `-title`): user text never reaches SQL.
-    let order = match sort.as_deref() {
-        None | Some("") => Book::ID.asc(),
-        Some(spec) => Order::parse(spec).ok_or_else(|| {
-            Error::bad_request("`sort` must name a column, like `title` or `-title`")
-        })?,
-    };
+    let order = sort.unwrap_or_else(|| Book::ID.asc());
     let mut select = db
         .select::<Book>()
         .order_by(order)
@@ -381,11 +381,16 @@ async fn api_list(
     ))
 }
 
+/// One book, with its author's name.
 #[get("/api/books/<id>")]
 async fn api_get(id: Id<Book>, db: Db) -> Result<Json<BookJson>> {
     Ok(Json(BookJson::from(&db.find::<Book>(id).await?)))
 }
 
+/// Adds a book: 201 with it and its `Location`, or 422 with each field's errors (a
+/// taken ISBN is an error on `isbn`).
+///
+/// A new author is added if no author has that name.
 #[post("/api/books")]
 async fn api_create(
     db: Db,
@@ -423,6 +428,7 @@ fn api_error(e: Error) -> Error {
     }
 }
 
+/// Deletes a book: 204, or 404 if there was none.
 #[delete("/api/books/<id>")]
 async fn api_delete(id: Id<Book>, db: Db) -> Result<StatusCode> {
     if db.delete::<Book>(id).await? {
@@ -521,13 +527,15 @@ fn app(db: Database) -> App {
         .models::<(Author, Book)>()
         .migrations(&MIGRATIONS)
         .migrations_dir(kiln::relative!("migrations"))
+        .openapi("/openapi.json")
+        .openapi_ui("/docs")
 }
 
 #[tokio::main]
 async fn main() -> kiln::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://bookstore.db".to_string());
     let db = Database::connect(&url).await?;
-    // A command (`makemigrations`, `migrate`, `routes`, `--help`) runs alone.
+    // A command (`makemigrations`, `migrate`, `routes`, `openapi`, `--help`) runs alone.
     if std::env::args_os().len() > 1 {
         return app(db).cli().await;
     }

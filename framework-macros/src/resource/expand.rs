@@ -19,6 +19,7 @@ pub(crate) fn resource(r: &Resource) -> TokenStream {
         let lower = method.name.to_lowercase();
         let call = format_ident!("__kiln_call_{}", lower);
         let checks = format_ident!("__kiln_checks_{}", lower);
+        let describe = format_ident!("__kiln_describe_{}", lower);
         infos.push(expand::route_info(
             &h.display,
             &[*method],
@@ -26,9 +27,10 @@ pub(crate) fn resource(r: &Resource) -> TokenStream {
             true,
             h.ident.span(),
         ));
-        pushes.push(expand::push(&call, &checks, i, h.ident.span()));
+        pushes.push(expand::push(&call, &checks, &describe, i, h.ident.span()));
         fns.push(expand::call_fn(&call, h, &r.path));
         fns.push(expand::checks_fn(&checks, h));
+        fns.push(expand::describe_fn(&describe, h, &r.path));
     }
     let uri = expand::uri_fn(&syn::parse_quote!(pub), &r.path, &r.handlers[0].1);
     let self_ty = &r.self_ty;

@@ -65,6 +65,9 @@ pub(crate) fn resource(args: TokenStream, imp: &ItemImpl) -> Result<Resource, Br
                 ReplaceSelf(self_ty).visit_type_mut(&mut pt.ty);
             }
         }
+        if let syn::ReturnType::Type(_, ty) = &mut sig.output {
+            ReplaceSelf(self_ty).visit_type_mut(ty);
+        }
         let ident = &f.sig.ident;
         if let Some(h) = parse::handler(
             &sig,
@@ -73,6 +76,7 @@ pub(crate) fn resource(args: TokenStream, imp: &ItemImpl) -> Result<Resource, Br
             &lit,
             &mut cx,
             Some(&owner),
+            &f.attrs,
         ) {
             handlers.push((method, h));
         }

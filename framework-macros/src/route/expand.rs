@@ -26,9 +26,11 @@ pub(crate) fn route(route: &Route, vis: &Visibility) -> TokenStream {
     let uri = uri_fn(vis, &route.path, h);
     let call = call_fn(&format_ident!("__kiln_call"), h, &route.path);
     let checks = checks_fn(&format_ident!("__kiln_checks"), h);
+    let describe = describe_fn(&format_ident!("__kiln_describe"), h, &route.path);
     let push = push(
         &format_ident!("__kiln_call"),
         &format_ident!("__kiln_checks"),
+        &format_ident!("__kiln_describe"),
         0,
         name.span(),
     );
@@ -57,6 +59,7 @@ pub(crate) fn route(route: &Route, vis: &Visibility) -> TokenStream {
 
             #call
             #checks
+            #describe
         }
     }
 }
@@ -107,11 +110,17 @@ pub(crate) fn no_routes(vis: &Visibility, path: Option<&RoutePath>) -> TokenStre
 }
 
 /// `__routes.__push(..)` for the `index`-th route of a companion type.
-pub(crate) fn push(call: &Ident, checks: &Ident, index: usize, span: Span) -> TokenStream {
+pub(crate) fn push(
+    call: &Ident,
+    checks: &Ident,
+    describe: &Ident,
+    index: usize,
+    span: Span,
+) -> TokenStream {
     // Spanned at the handler's name: a non-`Send` future is reported there.
     let endpoint = quote_spanned!(span=> ::kiln::__private::Endpoint(Self::#call));
     quote! {
-        ::kiln::__private::push_route(__routes, &Self::__KILN_ROUTES[#index], #endpoint, Self::#checks);
+        ::kiln::__private::push_route(__routes, &Self::__KILN_ROUTES[#index], #endpoint, Self::#checks, Self::#describe);
     }
 }
 
@@ -383,6 +392,58 @@ pub(crate) fn checks_fn(fn_name: &Ident, h: &Handler) -> TokenStream {
             #[allow(unused_imports)]
             use ::kiln::__private::{ProbeBody as _, ProbeNone as _, ProbeSentinel as _};
             #(#args)*
+        }
+    }
+}
+
+/// What the OpenAPI document says of the handler: its doc comment, each path and query
+/// parameter with its type, what each extractor and the return type add. Types that
+/// say nothing (no `JsonSchema`, no `ApiInput`) are found by autoref and left out.
+pub(crate) fn describe_fn(fn_name: &Ident, h: &Handler, path: &RoutePath) -> TokenStream {
+    let doc = &h.doc;
+    let mut steps = Vec::new();
+    for (i, name) in path.path_params().enumerate() {
+        let ty = path_arg_type(h, i)
+            .cloned()
+            .unwrap_or_else(|| syn::parse_quote!(::kiln::__private::String));
+        steps.push(quote_spanned! {ty.span()=>
+            __op.__path(#name, (&::kiln::__private::Find::<#ty>::new()).__kiln_schema());
+        });
+    }
+    for a in &h.args {
+        match &a.kind {
+            ArgKind::Query { name, optional } => {
+                let required = optional.is_none();
+                let ty = optional.as_deref().unwrap_or(&a.ty);
+                steps.push(quote_spanned! {ty.span()=>
+                    __op.__query(#name, #required, (&::kiln::__private::Find::<#ty>::new()).__kiln_schema());
+                });
+            }
+            ArgKind::Extractor => {
+                let ty = &a.ty;
+                steps.push(quote_spanned! {ty.span()=>
+                    __op.__describe((&&&::kiln::__private::Find::<#ty>::new()).__kiln_input());
+                });
+            }
+            ArgKind::Path { .. } => {}
+        }
+    }
+    if let Some(ty) = &h.output {
+        steps.push(quote_spanned! {ty.span()=>
+            __op.__describe((&::kiln::__private::Find::<#ty>::new()).__kiln_output());
+        });
+    }
+    quote! {
+        #[doc(hidden)]
+        fn #fn_name(__op: &mut ::kiln::__private::Operation<'_>) {
+            #[allow(unused_imports)]
+            use ::kiln::__private::{
+                FindAnyBody as _, FindInput as _, FindNoInput as _, FindNoOutput as _,
+                FindNoSchema as _, FindOutput as _, FindSchema as _,
+            };
+            __op.__package(::core::env!("CARGO_PKG_NAME"), ::core::env!("CARGO_PKG_VERSION"));
+            __op.__doc(#doc);
+            #(#steps)*
         }
     }
 }

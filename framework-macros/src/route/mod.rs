@@ -37,6 +37,10 @@ pub(crate) struct Handler {
     pub(crate) args: Vec<Arg>,
     /// The declared return type, for spanning the `IntoResponse` check.
     pub(crate) ret_span: Span,
+    /// Its `///` doc comment, for the OpenAPI document.
+    pub(crate) doc: String,
+    /// The return type the document describes; `None` for one naming `impl Trait`.
+    pub(crate) output: Option<Type>,
 }
 
 /// One handler argument.

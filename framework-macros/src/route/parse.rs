@@ -157,6 +157,7 @@ pub(crate) fn route(
         &args.path,
         &mut errors,
         None,
+        &func.attrs,
     );
     match (path, handler, errors.into_error()) {
         (Some(path), Some(handler), None) => Ok(Route {
@@ -242,6 +243,7 @@ pub(crate) fn handler(
     path_lit: &LitStr,
     errors: &mut Ctxt,
     owner: Option<&str>,
+    attrs: &[syn::Attribute],
 ) -> Option<Handler> {
     let display = match owner {
         Some(o) => format!("{o}::{}", sig.ident),
@@ -342,11 +344,51 @@ pub(crate) fn handler(
         syn::ReturnType::Default => sig.ident.span(),
         syn::ReturnType::Type(_, ty) => ty.span(),
     };
+    let output = match &sig.output {
+        syn::ReturnType::Default => Some(syn::parse_quote!(())),
+        syn::ReturnType::Type(_, ty) if has_impl_trait(ty) => None,
+        syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
+    };
     ok.then(|| Handler {
         ident: sig.ident.clone(),
         call,
         display,
         args,
         ret_span,
+        doc: doc_text(attrs),
+        output,
     })
+}
+
+/// The text of the `///` doc comments among `attrs`, one line each, the space after
+/// `///` taken off.
+fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+        {
+            let line = s.value();
+            lines.push(line.strip_prefix(' ').unwrap_or(&line).to_string());
+        }
+    }
+    lines.join("\n")
+}
+
+/// Whether `ty` names an `impl Trait` anywhere (a type the describing code cannot name).
+fn has_impl_trait(ty: &Type) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty))
 }

@@ -181,6 +181,21 @@ impl<'de, T> Deserialize<'de> for Id<T> {
     }
 }
 
+/// An integer (`int64`) in the OpenAPI document, as in a path: `/book/{id}`.
+impl<T> schemars::JsonSchema for Id<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Id".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "format": "int64" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

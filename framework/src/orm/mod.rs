@@ -25,7 +25,7 @@ pub use migrate::{
     Schema, SchemaMismatch, TableSchema, make_migration, read_migrations,
 };
 pub use ops::Counter;
-pub use query::{Column, Filter, Order, Param, Select};
+pub use query::{Column, Filter, Order, Param, ParseOrderError, Select};
 pub use row::SqlType;
 pub use table::Table;
 pub use transaction::Tx;

@@ -384,6 +384,51 @@ impl<T: Table> Order<T> {
     }
 }
 
+/// What [`Order::parse`] refuses: text that names none of the table's columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseOrderError(());
+
+impl fmt::Display for ParseOrderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("expected a column's name, or `-` and the name for descending order")
+    }
+}
+
+impl std::error::Error for ParseOrderError {}
+
+/// As [`Order::parse`], so a route can take `sort: Option<Order<Book>>` from the query.
+impl<T: Table> std::str::FromStr for Order<T> {
+    type Err = ParseOrderError;
+
+    fn from_str(s: &str) -> Result<Self, ParseOrderError> {
+        Order::parse(s).ok_or(ParseOrderError(()))
+    }
+}
+
+/// In the OpenAPI document, the names `parse` takes: each column, with and without `-`.
+impl<T: Table> schemars::JsonSchema for Order<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Order".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<String> = T::__info()
+            .columns
+            .iter()
+            .flat_map(|c| [c.name.to_string(), format!("-{}", c.name)])
+            .collect();
+        schemars::json_schema!({
+            "type": "string",
+            "enum": names,
+            "description": "A column's name for ascending order, `-` and the name for descending",
+        })
+    }
+}
+
 impl<T> Clone for Order<T> {
     fn clone(&self) -> Self {
         Order::new(self.column, self.desc, self.nullable)

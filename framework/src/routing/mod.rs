@@ -14,6 +14,10 @@ use axum::routing::{MethodFilter, MethodRouter};
 pub use kiln_route::Methods;
 use kiln_route::Shape;
 
+use axum::http::HeaderValue;
+use axum::http::header::CONTENT_TYPE;
+
+use crate::openapi::{DescribeFn, Fixed, Listed};
 use crate::pipeline::AppState;
 use crate::sentinel::Checks;
 
@@ -72,6 +76,8 @@ pub(crate) struct RouteDef {
     pub(crate) csrf: bool,
     pub(crate) make: MakeRoute,
     pub(crate) checks: Checks,
+    /// What the OpenAPI document says of it, for a route made by an attribute.
+    pub(crate) describe: Option<DescribeFn>,
 }
 
 impl fmt::Debug for RouteDef {
@@ -82,6 +88,45 @@ impl fmt::Debug for RouteDef {
             .field("path", &self.path)
             .field("location", &self.location)
             .finish_non_exhaustive()
+    }
+}
+
+impl RouteDef {
+    /// The route as the OpenAPI document lists it, under `prefix`.
+    pub(crate) fn listed<'a>(&'a self, prefix: &'a str) -> Listed<'a> {
+        Listed {
+            prefix,
+            path: &self.path,
+            name: &self.name,
+            methods: self.methods,
+            csrf: self.csrf,
+            describe: self.describe,
+        }
+    }
+
+    /// A `GET` route answering a body fixed at start-up (the OpenAPI document, its page).
+    pub(crate) fn fixed(fixed: Fixed) -> RouteDef {
+        let Fixed {
+            path,
+            name,
+            media,
+            body,
+        } = fixed;
+        let handler = move || {
+            let body = body.clone();
+            async move { ([(CONTENT_TYPE, HeaderValue::from_static(media))], body) }
+        };
+        RouteDef {
+            name: Cow::Borrowed(name),
+            location: Cow::Borrowed("kiln::openapi"),
+            methods: Methods::GET,
+            path: Cow::Owned(path),
+            positional: false,
+            csrf: true,
+            make: Box::new(move |mr, filter| mr.on(filter, handler)),
+            checks: Checks::default(),
+            describe: None,
+        }
     }
 }
 
@@ -133,6 +178,7 @@ pub fn push_route<H, T>(
     info: &'static RouteInfo,
     handler: H,
     checks: fn(&mut Checks),
+    describe: DescribeFn,
 ) where
     H: Handler<T, AppState>,
     T: 'static,
@@ -148,5 +194,6 @@ pub fn push_route<H, T>(
         csrf: info.csrf,
         make: Box::new(move |mr, filter| mr.on(filter, handler)),
         checks: c,
+        describe: Some(describe),
     });
 }

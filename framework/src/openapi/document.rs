@@ -1,0 +1,145 @@
+//! The document itself: every mounted route, under its prefix, one operation per method.
+
+use std::collections::BTreeSet;
+
+use kiln_route::{RoutePath, Segment, Syntax};
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
+
+use super::{DescribeFn, ERROR_SCHEMA, Operation, error_schema};
+
+/// The document's `info`: its title and version.
+#[derive(Debug, Clone)]
+pub(crate) struct Info {
+    pub(crate) title: String,
+    pub(crate) version: String,
+}
+
+/// A mounted route, as the document needs it.
+pub(crate) struct Listed<'a> {
+    pub(crate) prefix: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) methods: kiln_route::Methods,
+    pub(crate) csrf: bool,
+    pub(crate) describe: Option<DescribeFn>,
+}
+
+/// The OpenAPI 3.1 document of `routes` (each with its mount prefix).
+///
+/// A route whose path or prefix does not parse is left out: the app refuses to start
+/// with it anyway, naming it.
+pub(crate) fn document<'a>(
+    routes: impl IntoIterator<Item = Listed<'a>>,
+    info: Option<&Info>,
+) -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let mut paths = Map::new();
+    let mut ids = BTreeSet::new();
+    let mut package = None;
+    for def in routes {
+        let (Ok(prefix), Ok(path)) = (
+            RoutePath::parse_as(def.prefix, Syntax::Runtime),
+            RoutePath::parse_as(def.path, Syntax::Runtime),
+        ) else {
+            continue;
+        };
+        let full = path.under(&prefix);
+        let template = template(&full);
+        let names: Vec<&str> = full.path_params().collect();
+        let several = def.methods.names().count() > 1;
+        for method in def.methods.names() {
+            let mut op = Operation::new(&mut generator, method, def.csrf);
+            match def.describe {
+                Some(describe) => describe(&mut op),
+                // A route added with `App::route`: its path parameters, as strings.
+                None => {
+                    for name in &names {
+                        op.__path(name, None);
+                    }
+                }
+            }
+            order_path_params(&mut op, &names);
+            if package.is_none() {
+                package = op.package;
+            }
+            let base = if several {
+                format!("{}_{}", def.name, method.to_ascii_lowercase())
+            } else {
+                def.name.to_string()
+            };
+            let id = unique(&mut ids, base.replace("::", "_"));
+            let entry = paths
+                .entry(template.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            entry[method.to_ascii_lowercase()] = op.finish(id);
+        }
+    }
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert(ERROR_SCHEMA.into(), error_schema());
+    let (title, version) = match (info, package) {
+        (Some(i), _) => (i.title.clone(), i.version.clone()),
+        (None, Some((name, version))) => (name.to_string(), version.to_string()),
+        (None, None) => ("kiln app".to_string(), "0.0.0".to_string()),
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": title, "version": version },
+        "paths": paths,
+        "components": { "schemas": schemas },
+    })
+}
+
+/// The path in OpenAPI's form: `/book/{id}`, a tail `<rest..>` as `{rest}`.
+fn template(path: &RoutePath) -> String {
+    let mut out = String::new();
+    for seg in &path.segments {
+        out.push('/');
+        match seg {
+            Segment::Static(s) => out.push_str(s),
+            Segment::Param(n) | Segment::Tail(n) => {
+                out.push('{');
+                out.push_str(n);
+                out.push('}');
+            }
+        }
+    }
+    if path.segments.is_empty() || path.trailing_slash {
+        out.push('/');
+    }
+    out
+}
+
+/// The path parameters first, in the path's order (a mount prefix adds none).
+fn order_path_params(op: &mut Operation<'_>, names: &[&str]) {
+    let position = |p: &Value| {
+        names
+            .iter()
+            .position(|n| p["in"] == "path" && p["name"] == *n)
+            .unwrap_or(usize::MAX)
+    };
+    op.parameters.sort_by_key(|p| {
+        if p["in"] == "path" {
+            position(p)
+        } else {
+            usize::MAX
+        }
+    });
+}
+
+/// `base`, or `base_2`, `base_3`.. if taken.
+fn unique(ids: &mut BTreeSet<String>, base: String) -> String {
+    let mut id = base.clone();
+    let mut n = 2;
+    while ids.contains(&id) {
+        id = format!("{base}_{n}");
+        n += 1;
+    }
+    ids.insert(id.clone());
+    id
+}

@@ -1,0 +1,470 @@
+//! OpenAPI 3.1 from the route attributes: each attribute records, at compile time, a
+//! function that describes its operation (its parameters with their types, its body
+//! extractor, its return type, its doc comment); [`App::openapi_document`] walks the
+//! mounted routes and calls them.
+//!
+//! Schemas come from [`schemars`] (`#[derive(JsonSchema)]`, re-exported by kiln). A
+//! type without `JsonSchema` still shows: a path or query parameter as a string, a
+//! body as "any", a response as the handler's `default`.
+//!
+//! [`App::openapi_document`]: crate::App::openapi_document
+
+mod document;
+mod impls;
+
+pub use impls::page_response;
+pub(crate) mod ui;
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde_json::{Map, Value, json};
+
+pub(crate) use document::{Info, Listed, document};
+
+/// A type's schema, as generated code records it.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+/// What one argument or return type adds to its operation.
+pub type DescribeFn = fn(&mut Operation<'_>);
+
+/// The name of the error body's schema in `components.schemas`.
+pub(crate) const ERROR_SCHEMA: &str = "KilnError";
+
+/// One operation of the document as it is being described: the parameters, body and
+/// responses that a handler's arguments and return type add.
+///
+/// [`ApiInput`] and [`ApiOutput`] impls for your own extractors and responses call its
+/// methods.
+pub struct Operation<'g> {
+    schemas: &'g mut SchemaGenerator,
+    method: &'static str,
+    csrf: bool,
+    pub(crate) summary: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) package: Option<(&'static str, &'static str)>,
+    pub(crate) parameters: Vec<Value>,
+    body: Map<String, Value>,
+    responses: BTreeMap<String, Value>,
+    errors: BTreeMap<u16, &'static str>,
+}
+
+impl<'g> Operation<'g> {
+    pub(crate) fn new(schemas: &'g mut SchemaGenerator, method: &'static str, csrf: bool) -> Self {
+        Operation {
+            schemas,
+            method,
+            csrf,
+            summary: None,
+            description: None,
+            package: None,
+            parameters: Vec::new(),
+            body: Map::new(),
+            responses: BTreeMap::new(),
+            errors: BTreeMap::new(),
+        }
+    }
+
+    /// The HTTP method being described, upper case: `GET`.
+    pub fn method(&self) -> &'static str {
+        self.method
+    }
+
+    /// The schema of `T`: a `$ref` into `components.schemas` for a named type.
+    pub fn schema<T: JsonSchema + ?Sized>(&mut self) -> Value {
+        self.schemas.subschema_for::<T>().to_value()
+    }
+
+    /// The schema generator, for schemas built by hand.
+    pub fn generator(&mut self) -> &mut SchemaGenerator {
+        self.schemas
+    }
+
+    /// A parameter `in` `"path"`, `"query"`, `"header"` or `"cookie"`.
+    pub fn parameter(&mut self, location: &str, name: &str, required: bool, schema: Value) {
+        let mut schema = schema;
+        let mut param = json!({
+            "name": name,
+            "in": location,
+            "required": required || location == "path",
+        });
+        // A field's doc comment is the parameter's description.
+        if let Some(d) = schema.as_object_mut().and_then(|o| o.remove("description")) {
+            param["description"] = d;
+        }
+        param["schema"] = schema;
+        self.parameters
+            .retain(|p| !(p["name"] == name && p["in"] == location));
+        self.parameters.push(param);
+    }
+
+    /// Each field of `T` (a struct) as a query parameter, as `Query<T>` reads them.
+    pub fn query_object<T: JsonSchema>(&mut self) {
+        let schema = T::json_schema(self.schemas).to_value();
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Some(props) = schema["properties"].as_object() {
+            for (name, prop) in props {
+                self.parameter(
+                    "query",
+                    name,
+                    required.contains(&name.as_str()),
+                    prop.clone(),
+                );
+            }
+        }
+    }
+
+    /// A request body of `content_type`; called again, another type the body may have.
+    pub fn body(&mut self, content_type: &str, schema: Value) {
+        self.body
+            .insert(content_type.to_string(), json!({ "schema": schema }));
+    }
+
+    /// A response: `status` is a code (`"200"`), a range (`"2XX"`) or `"default"`;
+    /// `content` its media type and schema, if it has a body.
+    pub fn response(&mut self, status: &str, description: &str, content: Option<(&str, Value)>) {
+        let entry = self
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| json!({ "description": description }));
+        if let Some((media, schema)) = content {
+            entry["content"][media] = json!({ "schema": schema });
+        }
+    }
+
+    /// An error response kiln itself answers, with its error body.
+    pub fn error(&mut self, status: u16, description: &'static str) {
+        self.errors.entry(status).or_insert(description);
+    }
+
+    /// Moves the responses recorded as `from` to `to` (a `(StatusCode, T)` answers
+    /// `T`'s body with a status chosen at run time).
+    pub fn restatus(&mut self, from: &str, to: &str) {
+        if let Some(r) = self.responses.remove(from) {
+            self.responses.insert(to.to_string(), r);
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn __doc(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        match text.split_once("\n\n") {
+            Some((summary, rest)) => {
+                self.summary = Some(summary.split_whitespace().collect::<Vec<_>>().join(" "));
+                self.description = Some(rest.trim().to_string());
+            }
+            None => self.summary = Some(text.split_whitespace().collect::<Vec<_>>().join(" ")),
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn __package(&mut self, name: &'static str, version: &'static str) {
+        self.package = Some((name, version));
+    }
+
+    #[doc(hidden)]
+    pub fn __path(&mut self, name: &str, schema: Option<SchemaFn>) {
+        let schema = self.param_schema(schema);
+        self.parameter("path", name, true, schema);
+    }
+
+    #[doc(hidden)]
+    pub fn __query(&mut self, name: &str, required: bool, schema: Option<SchemaFn>) {
+        let schema = self.param_schema(schema);
+        self.parameter("query", name, required, schema);
+        if !required {
+            // kiln reads `?name=` as absent when the type has no empty value.
+            if let Some(p) = self.parameters.last_mut() {
+                p["allowEmptyValue"] = true.into();
+            }
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn __describe(&mut self, describe: Option<DescribeFn>) {
+        if let Some(f) = describe {
+            f(self);
+        }
+    }
+
+    /// A parameter's schema, a string for a type without `JsonSchema`.
+    fn param_schema(&mut self, schema: Option<SchemaFn>) -> Value {
+        match schema {
+            Some(f) => f(self.schemas).to_value(),
+            None => json!({ "type": "string" }),
+        }
+    }
+
+    /// The operation object, with kiln's own error responses for what it takes.
+    pub(crate) fn finish(mut self, operation_id: String) -> Value {
+        let has = |loc: &str| self.parameters.iter().any(|p| p["in"] == loc);
+        let (path, query) = (has("path"), has("query"));
+        if path {
+            self.error(
+                404,
+                "Not Found: a path parameter does not parse, or names nothing",
+            );
+        }
+        if query {
+            self.error(
+                400,
+                "Bad Request: a query parameter is missing or does not parse",
+            );
+        }
+        let unsafe_method = !matches!(self.method, "GET" | "HEAD" | "OPTIONS" | "TRACE");
+        if self.csrf && unsafe_method {
+            self.error(
+                403,
+                "Forbidden: a cross-site request, or a form without its CSRF token",
+            );
+        }
+        self.error(
+            405,
+            "Method Not Allowed: the path answers the methods documented for it (see `Allow`)",
+        );
+        let mut responses = Map::new();
+        for (status, response) in std::mem::take(&mut self.responses) {
+            responses.insert(status, response);
+        }
+        for (status, description) in &self.errors {
+            responses
+                .entry(status.to_string())
+                .or_insert_with(|| error_response(description));
+        }
+        if !responses
+            .keys()
+            .any(|k| k.starts_with('2') || k.starts_with('3') || k == "default")
+        {
+            responses.insert(
+                "default".into(),
+                json!({ "description": "The handler's response" }),
+            );
+        }
+        let mut op = json!({ "operationId": operation_id });
+        if let Some(s) = self.summary {
+            op["summary"] = s.into();
+        }
+        if let Some(d) = self.description {
+            op["description"] = d.into();
+        }
+        if !self.parameters.is_empty() {
+            op["parameters"] = Value::Array(self.parameters);
+        }
+        if !self.body.is_empty() {
+            op["requestBody"] = json!({ "required": true, "content": self.body });
+        }
+        op["responses"] = Value::Object(responses);
+        op
+    }
+}
+
+/// An error response: kiln's error body as JSON, or its text or page (by `Accept`).
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {
+            "application/json": { "schema": { "$ref": format!("#/components/schemas/{ERROR_SCHEMA}") } },
+            "text/plain": { "schema": { "type": "string" } },
+            "text/html": { "schema": { "type": "string" } },
+        }
+    })
+}
+
+/// The schema of kiln's error body: `{"error": "..", "errors": {"field": [".."]}}`.
+pub(crate) fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "What went wrong; `errors` holds each field's messages (422).",
+        "properties": {
+            "error": { "type": "string" },
+            "errors": {
+                "type": "object",
+                "additionalProperties": { "type": "array", "items": { "type": "string" } }
+            }
+        },
+        "required": ["error"]
+    })
+}
+
+/// A handler argument that shows in the document: a body, query parameters, headers.
+///
+/// kiln implements it for `Json<T>`, `Form<T>`, `Query<T>`, `Checked<T>` and
+/// `Valid<E>` (with `T: JsonSchema`); implement it for an extractor of your own.
+pub trait ApiInput {
+    /// Adds what the argument reads to `op`.
+    fn describe(op: &mut Operation<'_>);
+}
+
+/// A handler's return type as the document shows it.
+///
+/// kiln implements it for `Json<T>` (with `T: JsonSchema`), `Html`, `Text`, strings,
+/// `Redirect`, `StatusCode`, `Result<T, E>`, `(StatusCode, T)`, headers with `T`, and
+/// `#[page]` types.
+pub trait ApiOutput {
+    /// Adds the responses it makes to `op`.
+    fn describe(op: &mut Operation<'_>);
+}
+
+/// Finds what generated code needs, without requiring it (autoref specialization;
+/// see [`Probe`](crate::sentinel::Probe)).
+#[doc(hidden)]
+pub struct Find<T>(PhantomData<T>);
+
+impl<T> Find<T> {
+    #[doc(hidden)]
+    pub const fn new() -> Find<T> {
+        Find(PhantomData)
+    }
+}
+
+impl<T> Default for Find<T> {
+    fn default() -> Self {
+        Find::new()
+    }
+}
+
+fn schema_of<T: JsonSchema>(schemas: &mut SchemaGenerator) -> Schema {
+    schemas.subschema_for::<T>()
+}
+
+/// Picked when `T: JsonSchema`: a parameter's schema. Call on `&Find<T>`.
+#[doc(hidden)]
+pub trait FindSchema {
+    fn __kiln_schema(&self) -> Option<SchemaFn>;
+}
+
+impl<T: JsonSchema> FindSchema for Find<T> {
+    fn __kiln_schema(&self) -> Option<SchemaFn> {
+        Some(schema_of::<T>)
+    }
+}
+
+/// Picked otherwise: no schema (the document says string).
+#[doc(hidden)]
+pub trait FindNoSchema {
+    fn __kiln_schema(&self) -> Option<SchemaFn> {
+        None
+    }
+}
+
+impl<T> FindNoSchema for &Find<T> {}
+
+/// Picked when `T: ApiInput`. Call on `&&&Find<T>`.
+#[doc(hidden)]
+pub trait FindInput {
+    fn __kiln_input(&self) -> Option<DescribeFn>;
+}
+
+impl<T: ApiInput> FindInput for &&Find<T> {
+    fn __kiln_input(&self) -> Option<DescribeFn> {
+        Some(T::describe)
+    }
+}
+
+/// Picked when `T` reads the body but says nothing of it: a body of any type.
+#[doc(hidden)]
+pub trait FindAnyBody {
+    fn __kiln_input(&self) -> Option<DescribeFn>;
+}
+
+impl<T: axum::extract::FromRequest<crate::pipeline::AppState>> FindAnyBody for &Find<T> {
+    fn __kiln_input(&self) -> Option<DescribeFn> {
+        Some(any_body)
+    }
+}
+
+fn any_body(op: &mut Operation<'_>) {
+    op.body("*/*", json!({}));
+    op.error(413, "Content Too Large: the body is over the app's limit");
+}
+
+/// Picked otherwise: the argument adds nothing (the session, the database, state).
+#[doc(hidden)]
+pub trait FindNoInput {
+    fn __kiln_input(&self) -> Option<DescribeFn> {
+        None
+    }
+}
+
+impl<T> FindNoInput for Find<T> {}
+
+/// Picked when `T: ApiOutput`. Call on `&Find<T>`.
+#[doc(hidden)]
+pub trait FindOutput {
+    fn __kiln_output(&self) -> Option<DescribeFn>;
+}
+
+impl<T: ApiOutput> FindOutput for Find<T> {
+    fn __kiln_output(&self) -> Option<DescribeFn> {
+        Some(T::describe)
+    }
+}
+
+/// Picked otherwise: the response is the handler's `default`.
+#[doc(hidden)]
+pub trait FindNoOutput {
+    fn __kiln_output(&self) -> Option<DescribeFn> {
+        None
+    }
+}
+
+impl<T> FindNoOutput for &Find<T> {}
+
+/// What `App` was told to serve of its document.
+#[derive(Default)]
+pub(crate) struct Serve {
+    pub(crate) json: Option<String>,
+    pub(crate) ui: Option<String>,
+    pub(crate) info: Option<Info>,
+}
+
+/// A fixed `GET` answer `Serve` asks the app to mount: the document, its page, the
+/// page's stylesheet.
+pub(crate) struct Fixed {
+    pub(crate) path: String,
+    pub(crate) name: &'static str,
+    pub(crate) media: &'static str,
+    pub(crate) body: bytes::Bytes,
+}
+
+impl Serve {
+    /// What to serve for `routes`: nothing unless `.openapi(..)` or `.openapi_ui(..)`.
+    pub(crate) fn fixed<'a>(&self, routes: impl IntoIterator<Item = Listed<'a>>) -> Vec<Fixed> {
+        if self.json.is_none() && self.ui.is_none() {
+            return Vec::new();
+        }
+        let doc = document(routes, self.info.as_ref());
+        let mut out = Vec::new();
+        if let Some(path) = &self.json {
+            out.push(Fixed {
+                path: path.clone(),
+                name: "openapi",
+                media: "application/json",
+                body: serde_json::to_vec_pretty(&doc).unwrap_or_default().into(),
+            });
+        }
+        if let Some(path) = &self.ui {
+            let css = format!("{}/openapi.css", path.trim_end_matches('/'));
+            out.push(Fixed {
+                path: path.clone(),
+                name: "openapi_ui",
+                media: "text/html; charset=utf-8",
+                body: ui::render(&doc, self.json.as_deref(), &css).into(),
+            });
+            out.push(Fixed {
+                path: css,
+                name: "openapi_ui_css",
+                media: "text/css; charset=utf-8",
+                body: bytes::Bytes::from_static(ui::CSS.as_bytes()),
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,261 @@
+//! `App::openapi_ui`: the document as an HTML page of kiln's own, rendered once at
+//! start-up by askama (so escaped), with no script and its stylesheet served beside
+//! it, so it works under a `default-src 'self'` content security policy.
+
+use askama::Template;
+use serde_json::Value;
+
+/// The stylesheet, served at `<page>/openapi.css`.
+pub(crate) const CSS: &str = include_str!("ui.css");
+
+/// A piece of a type: text, or a link to a schema.
+struct Piece {
+    text: String,
+    link: String,
+}
+
+struct Media {
+    media: String,
+    ty: Vec<Piece>,
+}
+
+struct Param {
+    name: String,
+    location: String,
+    required: bool,
+    ty: Vec<Piece>,
+    notes: String,
+}
+
+struct Reply {
+    status: String,
+    /// The status's first digit, for its colour.
+    class: String,
+    description: String,
+    media: Vec<Media>,
+}
+
+struct Op {
+    method: String,
+    path: String,
+    id: String,
+    summary: String,
+    description: String,
+    params: Vec<Param>,
+    body: Vec<Media>,
+    replies: Vec<Reply>,
+}
+
+struct Field {
+    name: String,
+    required: bool,
+    ty: Vec<Piece>,
+    notes: String,
+}
+
+struct SchemaView {
+    name: String,
+    description: String,
+    ty: Vec<Piece>,
+    fields: Vec<Field>,
+}
+
+#[derive(Template)]
+#[template(path = "openapi_ui.html")]
+struct Page<'a> {
+    title: &'a str,
+    version: &'a str,
+    json_url: &'a str,
+    css_url: &'a str,
+    ops: Vec<Op>,
+    schemas: Vec<SchemaView>,
+}
+
+/// The page for `doc`, linking the JSON at `json_url` (if served) and its stylesheet.
+pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> String {
+    let str_at = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let params = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| Param {
+                    name: str_at(&p["name"]),
+                    location: str_at(&p["in"]),
+                    required: p["required"] == true,
+                    ty: type_of(&p["schema"]),
+                    notes: notes(&p["schema"], p["description"].as_str()),
+                })
+                .collect();
+            let replies = op["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(status, r)| Reply {
+                    status: status.clone(),
+                    class: status.chars().take(1).collect(),
+                    description: str_at(&r["description"]),
+                    media: media(&r["content"]),
+                })
+                .collect();
+            ops.push(Op {
+                method: method.clone(),
+                path: path.clone(),
+                id: str_at(&op["operationId"]),
+                summary: str_at(&op["summary"]),
+                description: str_at(&op["description"]),
+                params,
+                body: media(&op["requestBody"]["content"]),
+                replies,
+            });
+        }
+    }
+    let schemas = doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, s)| {
+            let required: Vec<&str> = s["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let fields = s["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(field, f)| Field {
+                    name: field.clone(),
+                    required: required.contains(&field.as_str()),
+                    ty: type_of(f),
+                    notes: notes(f, f["description"].as_str()),
+                })
+                .collect();
+            SchemaView {
+                name: name.clone(),
+                description: str_at(&s["description"]),
+                ty: type_of(s),
+                fields,
+            }
+        })
+        .collect();
+    let page = Page {
+        title: doc["info"]["title"].as_str().unwrap_or("API"),
+        version: doc["info"]["version"].as_str().unwrap_or_default(),
+        json_url: json_url.unwrap_or_default(),
+        css_url,
+        ops,
+        schemas,
+    };
+    page.render()
+        .unwrap_or_else(|e| format!("the OpenAPI page did not render: {e}"))
+}
+
+/// Each media type of a `content` map, with its schema's type.
+fn media(content: &Value) -> Vec<Media> {
+    content
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(media, m)| Media {
+            media: media.clone(),
+            ty: if m["schema"].is_null() {
+                Vec::new()
+            } else {
+                type_of(&m["schema"])
+            },
+        })
+        .collect()
+}
+
+fn text(out: &mut Vec<Piece>, text: &str) {
+    out.push(Piece {
+        text: text.to_string(),
+        link: String::new(),
+    });
+}
+
+/// A schema as a short type: `string | null`, `array of Book`, `integer (int64)`.
+fn type_of(schema: &Value) -> Vec<Piece> {
+    let mut out = Vec::new();
+    write_type(schema, &mut out);
+    out
+}
+
+fn write_type(schema: &Value, out: &mut Vec<Piece>) {
+    let alternatives = |list: &Vec<Value>, out: &mut Vec<Piece>| {
+        for (i, s) in list.iter().enumerate() {
+            if i > 0 {
+                text(out, " | ");
+            }
+            write_type(s, out);
+        }
+    };
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        out.push(Piece {
+            text: name.to_string(),
+            link: name.to_string(),
+        });
+    } else if let Some(values) = schema["enum"].as_array() {
+        let shown: Vec<String> = values.iter().map(Value::to_string).collect();
+        text(out, &shown.join(" | "));
+    } else if !schema["const"].is_null() {
+        text(out, &schema["const"].to_string());
+    } else if let Some(list) = schema["anyOf"].as_array().or(schema["oneOf"].as_array()) {
+        alternatives(list, out);
+    } else if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for (i, t) in types.iter().enumerate() {
+            if i > 0 {
+                text(out, " | ");
+            }
+            match *t {
+                "array" => {
+                    text(out, "array of ");
+                    write_type(&schema["items"], out);
+                }
+                "object" if schema["additionalProperties"].is_object() => {
+                    text(out, "map of ");
+                    write_type(&schema["additionalProperties"], out);
+                }
+                other => text(out, other),
+            }
+        }
+        if let Some(f) = schema["format"].as_str() {
+            text(out, &format!(" ({f})"));
+        }
+    } else {
+        text(out, "any");
+    }
+}
+
+/// A parameter's or field's description and constraints, in one line.
+fn notes(schema: &Value, description: Option<&str>) -> String {
+    let mut parts: Vec<String> = description.map(str::to_string).into_iter().collect();
+    let rules = [
+        ("minLength", "at least {} characters"),
+        ("maxLength", "at most {} characters"),
+        ("minimum", "≥ {}"),
+        ("maximum", "≤ {}"),
+        ("exclusiveMinimum", "> {}"),
+        ("exclusiveMaximum", "< {}"),
+        ("minItems", "at least {} items"),
+        ("maxItems", "at most {} items"),
+        ("pattern", "matches {}"),
+        ("default", "default {}"),
+    ];
+    for (key, shape) in rules {
+        if let Some(v) = schema.get(key) {
+            parts.push(shape.replace("{}", &v.to_string()));
+        }
+    }
+    parts.join("; ")
+}
