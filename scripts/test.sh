@@ -4,7 +4,7 @@
 #   bash scripts/test.sh
 #
 # It starts what the tests need (PostgreSQL, Redis, nginx, Chromium: Debian's packages,
-# installed when absent),
+# installed when absent; openapi-spec-validator and schemathesis from PyPI),
 # then runs, cheapest first: rustfmt, clippy, every test (unit, integration,
 # compile-fail, doctests), and rustdoc, all with warnings as errors.
 set -euo pipefail
@@ -35,6 +35,10 @@ echo "nginx: $KILN_TEST_NGINX"
 KILN_TEST_CHROMEDRIVER=$(bash scripts/need.sh chromedriver chromium chromium-driver)
 export KILN_TEST_CHROMEDRIVER
 echo "ChromeDriver: $KILN_TEST_CHROMEDRIVER"
+# openapi-spec-validator and schemathesis (PyPI), for the bookstore's OpenAPI document.
+KILN_TEST_PYTOOLS=$(bash scripts/pytools.sh)
+export KILN_TEST_PYTOOLS
+echo "Python tools: $KILN_TEST_PYTOOLS"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -2,7 +2,7 @@
 //! book through the form (its CSRF token and session cookie as a browser sends them),
 //! land on its page, see it listed; send the form with errors, see them next to their
 //! fields with what was typed, fix them. Screenshots: `target/screenshots/bookstore.png`
-//! and `bookstore-form-errors.png`.
+//! and `bookstore-form-errors.png`; the API docs page: `bookstore-openapi.png`.
 
 use testkit::{Browser, Locator, Served};
 
@@ -134,6 +134,39 @@ async fn a_form_with_errors_is_fixed_and_the_book_listed() {
         .wait_for_text("ul.books", |t| t.contains("Kindred"))
         .await;
     assert!(listed.contains("Kindred by Octavia E. Butler"), "{listed}");
+    browser.close().await;
+    assert!(!app.log().contains("ERROR"), "{}", app.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_docs_page_shows_each_operation() {
+    let Some((browser, app, _dir)) = start().await else {
+        return;
+    };
+    let c = browser.client();
+    c.goto(&app.url("/docs")).await.unwrap();
+    let create = browser
+        .wait_for_text("#op-api_create h2", |t| t.contains("/api/books"))
+        .await;
+    assert_eq!(create, "POST /api/books");
+    let page = browser.wait_for_text("main", |t| t.contains("Schemas")).await;
+    for text in [
+        "Lists the books, oldest first unless `sort` says otherwise.",
+        "GET /api/books/{id}",
+        "NewBook",
+        "at most 200 characters",
+    ] {
+        assert!(page.contains(text), "{text} not in {page}");
+    }
+    // Styled by its own stylesheet, served by the app.
+    let colour = browser
+        .wait_for(".method.post")
+        .await
+        .css_value("background-color")
+        .await
+        .unwrap();
+    assert_eq!(colour, "rgba(26, 127, 55, 1)");
+    browser.screenshot("bookstore-openapi").await;
     browser.close().await;
     assert!(!app.log().contains("ERROR"), "{}", app.log());
 }

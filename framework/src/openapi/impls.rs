@@ -72,11 +72,12 @@ impl<T: JsonSchema> ApiInput for Checked<T> {
 /// `E`, and 422 with each field's errors when a rule is broken.
 impl<E: ApiInput + Validated> ApiInput for Valid<E> {
     fn describe(op: &mut Operation<'_>) {
-        E::describe(op);
+        // Before `E`'s own 422, which it says more than.
         op.error(
             422,
             "Unprocessable Content: the body does not deserialize, or a field breaks a rule (`errors` says which)",
         );
+        E::describe(op);
     }
 }
 

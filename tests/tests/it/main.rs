@@ -5,6 +5,7 @@ mod catchers;
 mod forms;
 mod limits;
 mod middleware;
+mod openapi;
 mod pages;
 mod resource;
 mod responses;

@@ -1,0 +1,514 @@
+//! The OpenAPI document built from the route attributes: each kind of path and query
+//! parameter, body and response; doc comments; mount prefixes; kiln's own error
+//! statuses; and the document and its page as the app serves them.
+
+use kiln::axum::http::HeaderName;
+use kiln::orm::Order;
+use kiln::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Table, Debug, Clone)]
+struct Shelf {
+    id: Id<Shelf>,
+    label: String,
+}
+
+/// A book as the API shows it.
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct BookOut {
+    id: i64,
+    /// The title.
+    title: String,
+    year: Option<i32>,
+}
+
+/// What a client sends.
+#[derive(Serialize, Deserialize, JsonSchema, Validate)]
+struct NewBook {
+    #[validate(length(min = 1, max = 200))]
+    title: String,
+    #[serde(default)]
+    published: bool,
+}
+
+/// A search, as a query string.
+#[derive(Deserialize, JsonSchema)]
+struct Search {
+    /// Words in the title.
+    q: String,
+    #[allow(dead_code)]
+    page: Option<u32>,
+}
+
+/// A body type without `JsonSchema`.
+#[derive(Deserialize)]
+struct Opaque {
+    #[allow(dead_code)]
+    x: i32,
+}
+
+/// A path parameter type without `JsonSchema`.
+struct Slug(String);
+
+impl std::str::FromStr for Slug {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Slug, ()> {
+        Ok(Slug(s.to_string()))
+    }
+}
+
+/// Lists the books, newest first.
+///
+/// `q` filters by title;
+/// `limit` caps the count.
+#[get("/books?<q>&<limit>&<sort>")]
+async fn list(
+    q: Option<String>,
+    limit: u32,
+    sort: Option<Order<Shelf>>,
+) -> Result<Json<Vec<BookOut>>> {
+    let _ = (q, limit, sort);
+    Ok(Json(Vec::new()))
+}
+
+/// One book.
+#[get("/books/<id>")]
+async fn one(id: i64) -> Json<BookOut> {
+    Json(BookOut {
+        id,
+        title: String::new(),
+        year: None,
+    })
+}
+
+#[get("/shelves/<id>")]
+async fn shelf(id: Id<Shelf>) -> String {
+    id.to_string()
+}
+
+#[get("/by-slug/<slug>/<rest..>")]
+async fn by_slug(slug: Slug, rest: String) -> Html<String> {
+    Html(format!("{}{rest}", slug.0))
+}
+
+#[post("/books")]
+async fn create(
+    Valid(Json(new)): Valid<Json<NewBook>>,
+) -> (StatusCode, [(HeaderName, String); 1], Json<BookOut>) {
+    (
+        StatusCode::CREATED,
+        [(kiln::axum::http::header::LOCATION, "/books/1".into())],
+        Json(BookOut {
+            id: 1,
+            title: new.title,
+            year: None,
+        }),
+    )
+}
+
+#[put("/books/<id>")]
+async fn replace(id: i64, Json(new): Json<NewBook>) -> (StatusCode, Json<BookOut>) {
+    (
+        StatusCode::OK,
+        Json(BookOut {
+            id,
+            title: new.title,
+            year: None,
+        }),
+    )
+}
+
+#[post("/form", csrf = false)]
+async fn form(Form(new): Form<NewBook>) -> Redirect {
+    let _ = new;
+    Redirect::to("/")
+}
+
+#[post("/checked")]
+async fn checked(form: Checked<NewBook>) -> StatusCode {
+    let _ = form;
+    StatusCode::NO_CONTENT
+}
+
+#[get("/search")]
+async fn search(Query(s): Query<Search>) -> Text<String> {
+    Text(s.q)
+}
+
+#[post("/opaque")]
+async fn opaque(Json(o): Json<Opaque>) -> impl IntoResponse {
+    let _ = o;
+    "ok"
+}
+
+#[route("/both", methods = [GET, POST])]
+async fn both() -> Response {
+    "both".into_response()
+}
+
+#[page(source = "<p>{{ n }}</p>", ext = "html")]
+struct Small {
+    n: i32,
+}
+
+#[get("/page")]
+async fn page() -> Small {
+    Small { n: 1 }
+}
+
+#[get("/nothing")]
+async fn nothing() {}
+
+struct Shelves;
+
+#[resource("/res/<id>")]
+impl Shelves {
+    /// Reads one.
+    async fn get(id: i64) -> Json<BookOut> {
+        one(id).await
+    }
+
+    async fn delete(id: i64) -> StatusCode {
+        let _ = id;
+        StatusCode::NO_CONTENT
+    }
+}
+
+fn app() -> App {
+    App::new()
+        .mount(
+            "/api",
+            routes![
+                list, one, shelf, by_slug, create, replace, form, checked, search, opaque, both,
+                page, nothing, Shelves
+            ],
+        )
+        .route("/manual/<n>", Method::GET, || async { "manual" })
+        .openapi("/openapi.json")
+        .openapi_ui("/docs")
+}
+
+fn op<'a>(doc: &'a Value, path: &str, method: &str) -> &'a Value {
+    let op = &doc["paths"][path][method];
+    assert!(
+        op.is_object(),
+        "no {method} {path} in {}",
+        serde_json::to_string_pretty(&doc["paths"]).unwrap()
+    );
+    op
+}
+
+fn param<'a>(op: &'a Value, name: &str) -> &'a Value {
+    op["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("no parameter {name} in {op}"))
+}
+
+fn statuses(op: &Value) -> Vec<&str> {
+    op["responses"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+#[test]
+fn the_document_is_openapi_3_1_named_after_the_crate() {
+    let doc = app().openapi_document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["title"], "kiln-tests");
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+    let named = App::new()
+        .mount("/", routes![one])
+        .openapi_info("Books", "2.0")
+        .openapi_document();
+    assert_eq!(named["info"], json!({ "title": "Books", "version": "2.0" }));
+}
+
+#[test]
+fn paths_are_templated_under_their_mount_prefix() {
+    let doc = app().openapi_document();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for p in [
+        "/api/books",
+        "/api/books/{id}",
+        "/api/shelves/{id}",
+        "/api/by-slug/{slug}/{rest}",
+        "/api/res/{id}",
+        "/manual/{n}",
+    ] {
+        assert!(paths.iter().any(|k| *k == p), "{p} missing from {paths:?}");
+    }
+    // The document and its page are not in it.
+    assert!(!paths.iter().any(|k| k.contains("openapi") || k.contains("docs")));
+}
+
+#[test]
+fn path_parameters_have_their_types() {
+    let doc = app().openapi_document();
+    let id = param(op(&doc, "/api/books/{id}", "get"), "id");
+    assert_eq!(id["in"], "path");
+    assert_eq!(id["required"], true);
+    assert_eq!(id["schema"], json!({ "type": "integer", "format": "int64" }));
+    // `Id<T>` is an integer.
+    let shelf = param(op(&doc, "/api/shelves/{id}", "get"), "id");
+    assert_eq!(
+        shelf["schema"],
+        json!({ "type": "integer", "format": "int64" })
+    );
+    // A type without `JsonSchema` and a tail are strings.
+    let slug_op = op(&doc, "/api/by-slug/{slug}/{rest}", "get");
+    assert_eq!(param(slug_op, "slug")["schema"], json!({ "type": "string" }));
+    assert_eq!(param(slug_op, "rest")["schema"], json!({ "type": "string" }));
+    let names: Vec<&Value> = slug_op["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["name"])
+        .collect();
+    assert_eq!(names, ["slug", "rest"], "in the path's order");
+    // A route added at run time: its parameters, as strings.
+    let manual = param(op(&doc, "/manual/{n}", "get"), "n");
+    assert_eq!(manual["schema"], json!({ "type": "string" }));
+    // A parameter that may not parse: 404.
+    assert!(statuses(op(&doc, "/api/books/{id}", "get")).contains(&"404"));
+}
+
+#[test]
+fn query_parameters_say_whether_they_are_required() {
+    let doc = app().openapi_document();
+    let list = op(&doc, "/api/books", "get");
+    let q = param(list, "q");
+    assert_eq!(q["in"], "query");
+    assert_eq!(q["required"], false, "Option<String>");
+    assert_eq!(q["schema"], json!({ "type": "string" }));
+    assert_eq!(q["allowEmptyValue"], true);
+    let limit = param(list, "limit");
+    assert_eq!(limit["required"], true, "u32");
+    assert_eq!(limit["schema"]["type"], "integer");
+    assert_eq!(limit["schema"]["minimum"], 0);
+    // `Order<T>`: the names it parses.
+    let sort = param(list, "sort");
+    assert_eq!(
+        sort["schema"]["enum"],
+        json!(["id", "-id", "label", "-label"])
+    );
+    assert!(statuses(list).contains(&"400"), "a bad query: 400");
+    // `Query<T>`: each field.
+    let search = op(&doc, "/api/search", "get");
+    let q = param(search, "q");
+    assert_eq!((&q["required"], &q["in"]), (&json!(true), &json!("query")));
+    assert_eq!(q["description"], "Words in the title.");
+    assert_eq!(param(search, "page")["required"], false);
+    assert!(statuses(search).contains(&"400"));
+}
+
+#[test]
+fn bodies_come_from_their_extractors() {
+    let doc = app().openapi_document();
+    let create = op(&doc, "/api/books", "post");
+    assert_eq!(create["requestBody"]["required"], true);
+    assert_eq!(
+        create["requestBody"]["content"]["application/json"]["schema"],
+        json!({ "$ref": "#/components/schemas/NewBook" })
+    );
+    for s in ["400", "413", "415", "422"] {
+        assert!(statuses(create).contains(&s), "{s} in {create}");
+    }
+    assert!(
+        create["responses"]["422"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("rule"),
+        "Valid's 422"
+    );
+    let form = op(&doc, "/api/form", "post");
+    let content = form["requestBody"]["content"].as_object().unwrap();
+    assert_eq!(
+        content.keys().collect::<Vec<_>>(),
+        ["application/x-www-form-urlencoded"]
+    );
+    let checked = op(&doc, "/api/checked", "post");
+    let mut media: Vec<&String> = checked["requestBody"]["content"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    media.sort();
+    assert_eq!(
+        media,
+        ["application/json", "application/x-www-form-urlencoded"]
+    );
+    // A body type without `JsonSchema`: any body.
+    let opaque = op(&doc, "/api/opaque", "post");
+    assert_eq!(
+        opaque["requestBody"]["content"],
+        json!({ "*/*": { "schema": {} } })
+    );
+    assert!(statuses(opaque).contains(&"413"));
+    // No body, none said.
+    assert!(op(&doc, "/api/books/{id}", "get")["requestBody"].is_null());
+}
+
+#[test]
+fn responses_come_from_the_return_type() {
+    let doc = app().openapi_document();
+    let json_of = |path: &str, method: &str, status: &str| {
+        op(&doc, path, method)["responses"][status]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    // Through `Result<..>`.
+    assert_eq!(
+        json_of("/api/books", "get", "200"),
+        json!({ "type": "array", "items": { "$ref": "#/components/schemas/BookOut" } })
+    );
+    assert_eq!(
+        json_of("/api/books/{id}", "get", "200"),
+        json!({ "$ref": "#/components/schemas/BookOut" })
+    );
+    // `(StatusCode, ..)`: a status chosen at run time, with and without headers.
+    assert_eq!(
+        json_of("/api/books", "post", "2XX"),
+        json!({ "$ref": "#/components/schemas/BookOut" })
+    );
+    assert_eq!(
+        json_of("/api/books/{id}", "put", "2XX"),
+        json!({ "$ref": "#/components/schemas/BookOut" })
+    );
+    let media = |path: &str, method: &str| -> Vec<String> {
+        let op = op(&doc, path, method);
+        op["responses"]["200"]["content"]
+            .as_object()
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(media("/api/shelves/{id}", "get"), ["text/plain"]);
+    assert_eq!(media("/api/by-slug/{slug}/{rest}", "get"), ["text/html"]);
+    assert_eq!(media("/api/search", "get"), ["text/plain"]);
+    assert_eq!(media("/api/page", "get"), ["text/html"], "a #[page] type");
+    assert!(statuses(op(&doc, "/api/form", "post")).contains(&"3XX"));
+    assert!(statuses(op(&doc, "/api/checked", "post")).contains(&"2XX"));
+    assert!(op(&doc, "/api/nothing", "get")["responses"]["200"]["content"].is_null());
+    // `impl IntoResponse` and `Response` say nothing more than `default`.
+    for (path, method) in [("/api/opaque", "post"), ("/api/both", "get")] {
+        assert!(
+            statuses(op(&doc, path, method)).contains(&"default"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn kilns_own_errors_are_listed_with_its_error_body() {
+    let doc = app().openapi_document();
+    let create = op(&doc, "/api/books", "post");
+    let err = &create["responses"]["422"]["content"];
+    assert_eq!(
+        err["application/json"]["schema"],
+        json!({ "$ref": "#/components/schemas/KilnError" })
+    );
+    assert!(err["text/plain"].is_object() && err["text/html"].is_object());
+    assert_eq!(
+        doc["components"]["schemas"]["KilnError"]["required"],
+        json!(["error"])
+    );
+    // 405 everywhere; 403 (CSRF) on unsafe methods unless turned off.
+    assert!(statuses(create).contains(&"405"));
+    assert!(statuses(create).contains(&"403"));
+    assert!(!statuses(op(&doc, "/api/form", "post")).contains(&"403"));
+    assert!(!statuses(op(&doc, "/api/books", "get")).contains(&"403"));
+    // A route without parameters or a body has no 400, 404 or 422.
+    let nothing = statuses(op(&doc, "/api/nothing", "get"));
+    for s in ["400", "404", "413", "422"] {
+        assert!(!nothing.contains(&s), "{s} in {nothing:?}");
+    }
+}
+
+#[test]
+fn doc_comments_are_the_summary_and_description() {
+    let doc = app().openapi_document();
+    let list = op(&doc, "/api/books", "get");
+    assert_eq!(list["summary"], "Lists the books, newest first.");
+    assert_eq!(
+        list["description"],
+        "`q` filters by title;\n`limit` caps the count."
+    );
+    assert_eq!(op(&doc, "/api/books/{id}", "get")["summary"], "One book.");
+    assert_eq!(op(&doc, "/api/res/{id}", "get")["summary"], "Reads one.");
+    assert!(op(&doc, "/api/shelves/{id}", "get")["summary"].is_null());
+    // The types' doc comments are their schemas' descriptions.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["BookOut"]["description"], "A book as the API shows it.");
+    assert_eq!(
+        schemas["BookOut"]["properties"]["title"]["description"],
+        "The title."
+    );
+    assert_eq!(schemas["NewBook"]["properties"]["title"]["maxLength"], 200);
+}
+
+#[test]
+fn each_method_is_one_operation_with_a_unique_id() {
+    let doc = app().openapi_document();
+    assert_eq!(op(&doc, "/api/both", "get")["operationId"], "both_get");
+    assert_eq!(op(&doc, "/api/both", "post")["operationId"], "both_post");
+    assert_eq!(
+        op(&doc, "/api/res/{id}", "delete")["operationId"],
+        "Shelves_delete"
+    );
+    let mut ids = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            ids.push(op["operationId"].as_str().unwrap().to_string());
+        }
+    }
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "{ids:?}");
+}
+
+#[tokio::test]
+async fn the_app_serves_the_document_and_its_page() {
+    let expected = app().openapi_document();
+    let client = TestClient::new(app());
+    let res = client.get("/openapi.json").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.json::<Value>(), expected);
+
+    let page = client.get("/docs").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    let html = page.text();
+    assert!(html.contains("<code>/api/books/{id}</code>"), "{html}");
+    assert!(html.contains("Lists the books, newest first."));
+    assert!(html.contains("id=\"schema-BookOut\""));
+    assert!(html.contains("href=\"/openapi.json\""));
+    assert!(html.contains("href=\"/docs/openapi.css\""));
+    assert!(!html.contains("<script"), "no script");
+    assert!(!html.contains("http://") && !html.contains("https://"), "nothing from elsewhere");
+    let css = client.get("/docs/openapi.css").await;
+    assert_eq!(css.status(), StatusCode::OK);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    assert!(css.text().contains(".method"));
+}
+
+/// Lists `<blink>` things & more.
+#[get("/esc")]
+async fn escaped() -> &'static str {
+    ""
+}
+
+#[tokio::test]
+async fn the_page_escapes_what_it_shows() {
+    let client = TestClient::new(App::new().mount("/", routes![escaped]).openapi_ui("/docs"));
+    let html = client.get("/docs").await.text();
+    assert!(
+        html.contains("Lists `&#60;blink&#62;` things &#38; more."),
+        "{html}"
+    );
+    assert!(!html.contains("<blink>"));
+}
