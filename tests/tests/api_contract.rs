@@ -1,4 +1,4 @@
-//! The examples of `shared/API.md`, sections 1 to 8, 10, 11 and 15, transcribed as literally as a
+//! The examples of `shared/API.md`, sections 1 to 8, 10, 11, 13 and 15, transcribed as literally as a
 //! test allows: outside tests compile against exactly these names.
 
 use kiln::prelude::*;
@@ -655,5 +655,81 @@ mod section15 {
             client.get("/teapot").await.text(),
             "<p>418 no coffee here</p>"
         );
+    }
+}
+
+mod section13 {
+    use kiln::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    // API.md's "// the summary in the document" annotates the line; it is not doc text.
+    /// Lists the books, newest first.
+    #[get("/books?<q>&<limit>")]
+    async fn list(q: Option<String>, limit: Option<u32>, db: Db) -> Result<Json<Vec<BookOut>>> {
+        db.ping().await?;
+        let _ = (q, limit);
+        Ok(Json(vec![BookOut {
+            id: 1,
+            title: "Emma".into(),
+        }]))
+    }
+
+    #[derive(Serialize, Deserialize, JsonSchema)]
+    struct BookOut {
+        id: i64,
+        title: String,
+    }
+
+    #[post("/books")]
+    async fn create(Json(book): Json<BookOut>) -> (StatusCode, Json<BookOut>) {
+        (StatusCode::CREATED, Json(book))
+    }
+
+    async fn app() -> App {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        App::new()
+            .database(db)
+            .mount("/api", routes![list, create])
+            .openapi("/openapi.json")
+            .openapi_ui("/docs")
+    }
+
+    #[tokio::test]
+    async fn section_13_as_written() {
+        let doc: serde_json::Value = app().await.openapi_document();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let list = &doc["paths"]["/api/books"]["get"];
+        assert_eq!(list["summary"], "Lists the books, newest first.");
+        let params: Vec<(&str, bool)> = list["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap(), p["required"] == true))
+            .collect();
+        assert_eq!(params, [("q", false), ("limit", false)]);
+        assert_eq!(
+            list["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"],
+            "#/components/schemas/BookOut"
+        );
+        for status in ["400", "405"] {
+            assert!(list["responses"][status].is_object(), "{status}");
+        }
+        let create = &doc["paths"]["/api/books"]["post"];
+        for status in ["405", "413", "415", "422"] {
+            assert!(create["responses"][status].is_object(), "{status}");
+        }
+        assert_eq!(
+            doc["components"]["schemas"]["BookOut"]["required"],
+            serde_json::json!(["id", "title"])
+        );
+
+        let client = TestClient::new(app().await);
+        let served: serde_json::Value = client.get("/openapi.json").await.json();
+        assert_eq!(served, doc);
+        let docs = client.get("/docs").await;
+        assert_eq!(docs.status(), StatusCode::OK);
+        assert!(docs.text().contains("/api/books"));
+        let res = client.get("/api/books?limit=2").await;
+        assert_eq!(res.status(), StatusCode::OK);
     }
 }

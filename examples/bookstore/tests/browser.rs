@@ -149,7 +149,9 @@ async fn the_api_docs_page_shows_each_operation() {
         .wait_for_text("#op-api_create h2", |t| t.contains("/api/books"))
         .await;
     assert_eq!(create, "POST /api/books");
-    let page = browser.wait_for_text("main", |t| t.contains("Schemas")).await;
+    let page = browser
+        .wait_for_text("main", |t| t.contains("Schemas"))
+        .await;
     for text in [
         "Lists the books, oldest first unless `sort` says otherwise.",
         "GET /api/books/{id}",
@@ -166,6 +168,9 @@ async fn the_api_docs_page_shows_each_operation() {
         .await
         .unwrap();
     assert_eq!(colour, "rgba(26, 127, 55, 1)");
+    // The picture: adding a book, its body and its answers.
+    c.goto(&app.url("/docs#op-api_create")).await.unwrap();
+    browser.wait_for("#op-api_create").await;
     browser.screenshot("bookstore-openapi").await;
     browser.close().await;
     assert!(!app.log().contains("ERROR"), "{}", app.log());

@@ -50,8 +50,8 @@ async fn the_document_is_valid_openapi_and_what_the_command_prints() {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
     assert_eq!(
-        doc["paths"]["/api/books"]["post"]["requestBody"]["content"]["application/json"]
-            ["schema"]["$ref"],
+        doc["paths"]["/api/books"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"],
         "#/components/schemas/NewBook"
     );
 
@@ -91,7 +91,14 @@ async fn schemathesis_finds_the_api_true_to_its_document() {
         .args(["--include-path-regex", "^/api/"])
         .args(["--checks", "all"])
         .args(["--exclude-checks", "positive_data_acceptance"])
-        .args(["--max-examples", "60", "--workers", "1", "--seed", "20261202"])
+        .args([
+            "--max-examples",
+            "60",
+            "--workers",
+            "1",
+            "--seed",
+            "20261202",
+        ])
         .args(["--request-timeout", "10", "--max-failures", "20"])
         .env("SCHEMATHESIS_HOOKS", "")
         .env("NO_COLOR", "1")
@@ -110,8 +117,5 @@ async fn schemathesis_finds_the_api_true_to_its_document() {
         .unwrap_or(0);
     assert!(generated >= 200, "only {generated} cases:\n{report}");
     let log = app.log();
-    assert!(
-        !log.contains("ERROR") && !log.contains("panicked"),
-        "{log}"
-    );
+    assert!(!log.contains("ERROR") && !log.contains("panicked"), "{log}");
 }

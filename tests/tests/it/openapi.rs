@@ -243,7 +243,11 @@ fn paths_are_templated_under_their_mount_prefix() {
         assert!(paths.iter().any(|k| *k == p), "{p} missing from {paths:?}");
     }
     // The document and its page are not in it.
-    assert!(!paths.iter().any(|k| k.contains("openapi") || k.contains("docs")));
+    assert!(
+        !paths
+            .iter()
+            .any(|k| k.contains("openapi") || k.contains("docs"))
+    );
 }
 
 #[test]
@@ -252,7 +256,10 @@ fn path_parameters_have_their_types() {
     let id = param(op(&doc, "/api/books/{id}", "get"), "id");
     assert_eq!(id["in"], "path");
     assert_eq!(id["required"], true);
-    assert_eq!(id["schema"], json!({ "type": "integer", "format": "int64" }));
+    assert_eq!(
+        id["schema"],
+        json!({ "type": "integer", "format": "int64" })
+    );
     // `Id<T>` is an integer.
     let shelf = param(op(&doc, "/api/shelves/{id}", "get"), "id");
     assert_eq!(
@@ -261,8 +268,14 @@ fn path_parameters_have_their_types() {
     );
     // A type without `JsonSchema` and a tail are strings.
     let slug_op = op(&doc, "/api/by-slug/{slug}/{rest}", "get");
-    assert_eq!(param(slug_op, "slug")["schema"], json!({ "type": "string" }));
-    assert_eq!(param(slug_op, "rest")["schema"], json!({ "type": "string" }));
+    assert_eq!(
+        param(slug_op, "slug")["schema"],
+        json!({ "type": "string" })
+    );
+    assert_eq!(
+        param(slug_op, "rest")["schema"],
+        json!({ "type": "string" })
+    );
     let names: Vec<&Value> = slug_op["parameters"]
         .as_array()
         .unwrap()
@@ -357,8 +370,7 @@ fn bodies_come_from_their_extractors() {
 fn responses_come_from_the_return_type() {
     let doc = app().openapi_document();
     let json_of = |path: &str, method: &str, status: &str| {
-        op(&doc, path, method)["responses"][status]["content"]["application/json"]["schema"]
-            .clone()
+        op(&doc, path, method)["responses"][status]["content"]["application/json"]["schema"].clone()
     };
     // Through `Result<..>`.
     assert_eq!(
@@ -441,7 +453,10 @@ fn doc_comments_are_the_summary_and_description() {
     assert!(op(&doc, "/api/shelves/{id}", "get")["summary"].is_null());
     // The types' doc comments are their schemas' descriptions.
     let schemas = &doc["components"]["schemas"];
-    assert_eq!(schemas["BookOut"]["description"], "A book as the API shows it.");
+    assert_eq!(
+        schemas["BookOut"]["description"],
+        "A book as the API shows it."
+    );
     assert_eq!(
         schemas["BookOut"]["properties"]["title"]["description"],
         "The title."
@@ -481,7 +496,10 @@ async fn the_app_serves_the_document_and_its_page() {
 
     let page = client.get("/docs").await;
     assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let html = page.text();
     assert!(html.contains("<code>/api/books/{id}</code>"), "{html}");
     assert!(html.contains("Lists the books, newest first."));
@@ -489,7 +507,10 @@ async fn the_app_serves_the_document_and_its_page() {
     assert!(html.contains("href=\"/openapi.json\""));
     assert!(html.contains("href=\"/docs/openapi.css\""));
     assert!(!html.contains("<script"), "no script");
-    assert!(!html.contains("http://") && !html.contains("https://"), "nothing from elsewhere");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from elsewhere"
+    );
     let css = client.get("/docs/openapi.css").await;
     assert_eq!(css.status(), StatusCode::OK);
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
