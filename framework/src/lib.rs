@@ -33,6 +33,7 @@
 //! - Middleware: [`App::wrap`] with a [`middleware::Middleware`] type, a
 //!   [`macro@middleware`] function, or a built-in; [`App::layer`] for any tower layer.
 //! - Tests: [`TestClient`], in process, no socket.
+//! - OpenAPI: [`App::openapi`] and [`App::openapi_ui`], from the route attributes.
 
 //! ## Where things live
 //!
@@ -59,6 +60,7 @@
 //! | migrations: `Schema`, `Migration`, applying and verifying them | `orm/migrate.rs` |
 //! | the app's command line (`App::cli`), `App::models` | `cli.rs` |
 //! | `App::wrap`'s middleware stack and what the server calls | `middleware/stack.rs` |
+//! | the OpenAPI document: what each route adds (`Operation`), the document, its page | `openapi/` (`impls.rs` for kiln's own types, `document.rs`, `ui.rs`); `apidoc.rs` for `App::openapi` |
 //!
 //! Generated code names everything through `kiln::__private`, the one door for it;
 //! nothing else there is public API.
