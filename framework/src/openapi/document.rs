@@ -1,6 +1,6 @@
 //! The document itself: every mounted route, under its prefix, one operation per method.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kiln_route::{RoutePath, Segment, Syntax};
 use schemars::generate::SchemaSettings;
@@ -33,12 +33,14 @@ pub(crate) fn document<'a>(
     routes: impl IntoIterator<Item = Listed<'a>>,
     info: Option<&Info>,
 ) -> Value {
-    let mut generator = SchemaSettings::draft2020_12()
-        .with(|s| {
-            s.definitions_path = "/components/schemas".into();
-            s.meta_schema = None;
-        })
-        .into_generator();
+    // Requests as they deserialize, responses as they serialize: `components.schemas`
+    // holds both, under one name where they agree.
+    let settings = SchemaSettings::draft2020_12().with(|s| {
+        s.definitions_path = "/components/schemas".into();
+        s.meta_schema = None;
+    });
+    let mut inputs = settings.clone().for_deserialize().into_generator();
+    let mut outputs = settings.for_serialize().into_generator();
     let mut paths = Map::new();
     let mut ids = BTreeSet::new();
     let mut package = None;
@@ -54,7 +56,7 @@ pub(crate) fn document<'a>(
         let names: Vec<&str> = full.path_params().collect();
         let several = def.methods.names().count() > 1;
         for method in def.methods.names() {
-            let mut op = Operation::new(&mut generator, method, def.csrf);
+            let mut op = Operation::new(&mut inputs, &mut outputs, method, def.csrf);
             match def.describe {
                 Some(describe) => describe(&mut op),
                 // A route added with `App::route`: its path parameters, as strings.
@@ -80,7 +82,43 @@ pub(crate) fn document<'a>(
             entry[method.to_ascii_lowercase()] = op.finish(id);
         }
     }
-    let mut schemas = generator.take_definitions(true);
+    let mut schemas = inputs.take_definitions(true);
+    let serialized = outputs.take_definitions(true);
+    // A type that serializes otherwise than it deserializes: its response schema as
+    // `<Name>Response`, and the responses' references to it renamed.
+    let mut renamed = BTreeMap::new();
+    for (name, schema) in &serialized {
+        if schemas.get(name).is_some_and(|s| s != schema) {
+            let mut new = format!("{name}Response");
+            while schemas.contains_key(&new) || serialized.contains_key(&new) {
+                new.push('_');
+            }
+            renamed.insert(
+                format!("#/components/schemas/{name}"),
+                format!("#/components/schemas/{new}"),
+            );
+        }
+    }
+    for (name, mut schema) in serialized {
+        rename_refs(&mut schema, &renamed);
+        let key = renamed
+            .get(&format!("#/components/schemas/{name}"))
+            .map_or(name, |r| {
+                r.rsplit('/').next().unwrap_or_default().to_string()
+            });
+        schemas.insert(key, schema);
+    }
+    if !renamed.is_empty() {
+        for item in paths.values_mut() {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                rename_refs(&mut op["responses"], &renamed);
+            }
+        }
+    }
     schemas.insert(ERROR_SCHEMA.into(), error_schema());
     let (title, version) = match (info, package) {
         (Some(i), _) => (i.title.clone(), i.version.clone()),
@@ -130,6 +168,26 @@ fn order_path_params(op: &mut Operation<'_>, names: &[&str]) {
             usize::MAX
         }
     });
+}
+
+/// Every `$ref` in `value` that `renamed` names, renamed.
+fn rename_refs(value: &mut Value, renamed: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    Value::String(r) if key == "$ref" => {
+                        if let Some(new) = renamed.get(r.as_str()) {
+                            *r = new.clone();
+                        }
+                    }
+                    _ => rename_refs(v, renamed),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_refs(v, renamed)),
+        _ => {}
+    }
 }
 
 /// `base`, or `base_2`, `base_3`.. if taken.

@@ -69,6 +69,14 @@ impl<T: JsonSchema> ApiInput for Checked<T> {
     }
 }
 
+/// `E`'s body, which the request may leave out.
+impl<E: ApiInput> ApiInput for Option<E> {
+    fn describe(op: &mut Operation<'_>) {
+        E::describe(op);
+        op.body_optional();
+    }
+}
+
 /// `E`, and 422 with each field's errors when a rule is broken.
 impl<E: ApiInput + Validated> ApiInput for Valid<E> {
     fn describe(op: &mut Operation<'_>) {
@@ -84,7 +92,7 @@ impl<E: ApiInput + Validated> ApiInput for Valid<E> {
 /// 200 with `T` as JSON.
 impl<T: JsonSchema> ApiOutput for Json<T> {
     fn describe(op: &mut Operation<'_>) {
-        let schema = op.schema::<T>();
+        let schema = op.response_schema::<T>();
         op.response("200", "OK", Some(("application/json", schema)));
     }
 }

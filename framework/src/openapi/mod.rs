@@ -39,6 +39,7 @@ pub(crate) const ERROR_SCHEMA: &str = "KilnError";
 /// methods.
 pub struct Operation<'g> {
     schemas: &'g mut SchemaGenerator,
+    outputs: &'g mut SchemaGenerator,
     method: &'static str,
     csrf: bool,
     pub(crate) summary: Option<String>,
@@ -46,14 +47,21 @@ pub struct Operation<'g> {
     pub(crate) package: Option<(&'static str, &'static str)>,
     pub(crate) parameters: Vec<Value>,
     body: Map<String, Value>,
+    body_optional: bool,
     responses: BTreeMap<String, Value>,
     errors: BTreeMap<u16, &'static str>,
 }
 
 impl<'g> Operation<'g> {
-    pub(crate) fn new(schemas: &'g mut SchemaGenerator, method: &'static str, csrf: bool) -> Self {
+    pub(crate) fn new(
+        schemas: &'g mut SchemaGenerator,
+        outputs: &'g mut SchemaGenerator,
+        method: &'static str,
+        csrf: bool,
+    ) -> Self {
         Operation {
             schemas,
+            outputs,
             method,
             csrf,
             summary: None,
@@ -61,6 +69,7 @@ impl<'g> Operation<'g> {
             package: None,
             parameters: Vec::new(),
             body: Map::new(),
+            body_optional: false,
             responses: BTreeMap::new(),
             errors: BTreeMap::new(),
         }
@@ -71,14 +80,26 @@ impl<'g> Operation<'g> {
         self.method
     }
 
-    /// The schema of `T`: a `$ref` into `components.schemas` for a named type.
+    /// The schema of `T` as a request deserializes it: a `$ref` into
+    /// `components.schemas` for a named type.
     pub fn schema<T: JsonSchema + ?Sized>(&mut self) -> Value {
         self.schemas.subschema_for::<T>().to_value()
     }
 
-    /// The schema generator, for schemas built by hand.
+    /// The schema of `T` as a response serializes it (a field with
+    /// `skip_serializing_if` may be missing, one with `default` is always there).
+    pub fn response_schema<T: JsonSchema + ?Sized>(&mut self) -> Value {
+        self.outputs.subschema_for::<T>().to_value()
+    }
+
+    /// The schema generator of requests, for schemas built by hand.
     pub fn generator(&mut self) -> &mut SchemaGenerator {
         self.schemas
+    }
+
+    /// Marks the body as one the request may leave out (an `Option<Json<T>>`).
+    pub fn body_optional(&mut self) {
+        self.body_optional = true;
     }
 
     /// A parameter `in` `"path"`, `"query"`, `"header"` or `"cookie"`.
@@ -258,7 +279,7 @@ impl<'g> Operation<'g> {
             op["parameters"] = Value::Array(self.parameters);
         }
         if !self.body.is_empty() {
-            op["requestBody"] = json!({ "required": true, "content": self.body });
+            op["requestBody"] = json!({ "required": !self.body_optional, "content": self.body });
         }
         op["responses"] = Value::Object(responses);
         op

@@ -413,6 +413,70 @@ fn responses_come_from_the_return_type() {
     }
 }
 
+/// Sent and answered: `note` may be left out of a request and of a response alike, but
+/// `tags` only when answering (it is skipped when empty).
+#[derive(Serialize, Deserialize, JsonSchema)]
+struct Note {
+    text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    #[serde(default)]
+    pinned: bool,
+}
+
+#[post("/notes")]
+async fn add_note(Json(note): Json<Note>) -> Json<Note> {
+    Json(note)
+}
+
+#[put("/notes")]
+async fn maybe_note(note: Option<Json<Note>>) -> StatusCode {
+    match note {
+        Some(_) => StatusCode::NO_CONTENT,
+        None => StatusCode::ACCEPTED,
+    }
+}
+
+#[test]
+fn requests_are_described_as_they_deserialize_and_responses_as_they_serialize() {
+    let doc = App::new()
+        .mount("/", routes![add_note, maybe_note, one])
+        .openapi_document();
+    let add = op(&doc, "/notes", "post");
+    assert_eq!(
+        add["requestBody"]["content"]["application/json"]["schema"],
+        json!({ "$ref": "#/components/schemas/Note" })
+    );
+    assert_eq!(
+        add["responses"]["200"]["content"]["application/json"]["schema"],
+        json!({ "$ref": "#/components/schemas/NoteResponse" })
+    );
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["Note"]["required"], json!(["text"]));
+    // Serialized, `pinned` is always there and `tags` may be skipped.
+    assert_eq!(
+        schemas["NoteResponse"]["required"],
+        json!(["text", "pinned"])
+    );
+    // A type that reads as it writes has one schema.
+    assert!(schemas["BookOut"].is_object());
+    assert!(schemas["BookOutResponse"].is_null());
+    // `Option<Json<T>>`: a body the request may leave out.
+    let maybe = op(&doc, "/notes", "put");
+    assert_eq!(maybe["requestBody"]["required"], false);
+    assert!(maybe["requestBody"]["content"]["application/json"].is_object());
+    assert_eq!(add["requestBody"]["required"], true);
+}
+
+#[tokio::test]
+async fn an_optional_body_may_be_left_out() {
+    let client = TestClient::new(App::new().mount("/", routes![maybe_note]));
+    let res = client.put("/notes").await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let res = client.put("/notes").json(&json!({ "text": "hi" })).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
 #[test]
 fn kilns_own_errors_are_listed_with_its_error_body() {
     let doc = app().openapi_document();
