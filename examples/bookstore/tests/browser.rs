@@ -153,7 +153,7 @@ async fn the_api_docs_page_shows_each_operation() {
         .wait_for_text("main", |t| t.contains("Schemas"))
         .await;
     for text in [
-        "Lists the books, oldest first unless `sort` says otherwise.",
+        "Lists the books, oldest first unless sort says otherwise.",
         "GET /api/books/{id}",
         "NewBook",
         "at most 200 characters",

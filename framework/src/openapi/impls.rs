@@ -14,6 +14,7 @@ use crate::validate::{Checked, Valid, Validated};
 
 const TOO_LARGE: &str = "Content Too Large: the body is over the app's limit";
 const UNSUPPORTED: &str = "Unsupported Media Type: the body's `Content-Type` is not one listed";
+const RUNTIME_STATUS: &str = "Success, with the status the handler chooses";
 const UNPROCESSABLE: &str = "Unprocessable Content: the body does not deserialize";
 
 /// The body as JSON: 400 when it is not JSON, 415 without `application/json`, 422 when
@@ -152,7 +153,7 @@ impl ApiOutput for () {
 /// A status chosen at run time, with no body.
 impl ApiOutput for StatusCode {
     fn describe(op: &mut Operation<'_>) {
-        op.response("2XX", "The status the handler answers", None);
+        op.response("2XX", RUNTIME_STATUS, None);
     }
 }
 
@@ -181,7 +182,7 @@ impl<T: ApiOutput, E> ApiOutput for Result<T, E> {
 impl<T: ApiOutput> ApiOutput for (StatusCode, T) {
     fn describe(op: &mut Operation<'_>) {
         T::describe(op);
-        op.restatus("200", "2XX");
+        op.restatus("200", "2XX", RUNTIME_STATUS);
     }
 }
 
@@ -189,7 +190,7 @@ impl<T: ApiOutput> ApiOutput for (StatusCode, T) {
 impl<H: IntoResponseParts, T: ApiOutput> ApiOutput for (StatusCode, H, T) {
     fn describe(op: &mut Operation<'_>) {
         T::describe(op);
-        op.restatus("200", "2XX");
+        op.restatus("200", "2XX", RUNTIME_STATUS);
     }
 }
 

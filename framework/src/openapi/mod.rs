@@ -164,8 +164,9 @@ impl<'g> Operation<'g> {
 
     /// Moves the responses recorded as `from` to `to` (a `(StatusCode, T)` answers
     /// `T`'s body with a status chosen at run time).
-    pub fn restatus(&mut self, from: &str, to: &str) {
-        if let Some(r) = self.responses.remove(from) {
+    pub fn restatus(&mut self, from: &str, to: &str, description: &str) {
+        if let Some(mut r) = self.responses.remove(from) {
+            r["description"] = description.into();
             self.responses.insert(to.to_string(), r);
         }
     }

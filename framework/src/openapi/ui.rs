@@ -14,6 +14,24 @@ struct Piece {
     link: String,
 }
 
+/// A piece of prose: text, or what was between backticks.
+struct Span {
+    text: String,
+    code: bool,
+}
+
+/// `text` with its `` `code` `` spans marked.
+fn prose(text: &str) -> Vec<Span> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(i, t)| Span {
+            text: t.to_string(),
+            code: i % 2 == 1,
+        })
+        .collect()
+}
+
 struct Media {
     media: String,
     ty: Vec<Piece>,
@@ -24,14 +42,14 @@ struct Param {
     location: String,
     required: bool,
     ty: Vec<Piece>,
-    notes: String,
+    notes: Vec<Span>,
 }
 
 struct Reply {
     status: String,
     /// The status's first digit, for its colour.
     class: String,
-    description: String,
+    description: Vec<Span>,
     media: Vec<Media>,
 }
 
@@ -39,8 +57,8 @@ struct Op {
     method: String,
     path: String,
     id: String,
-    summary: String,
-    description: String,
+    summary: Vec<Span>,
+    description: Vec<Span>,
     params: Vec<Param>,
     body: Vec<Media>,
     replies: Vec<Reply>,
@@ -50,12 +68,12 @@ struct Field {
     name: String,
     required: bool,
     ty: Vec<Piece>,
-    notes: String,
+    notes: Vec<Span>,
 }
 
 struct SchemaView {
     name: String,
-    description: String,
+    description: Vec<Span>,
     ty: Vec<Piece>,
     fields: Vec<Field>,
 }
@@ -96,7 +114,7 @@ pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> Stri
                 .map(|(status, r)| Reply {
                     status: status.clone(),
                     class: status.chars().take(1).collect(),
-                    description: str_at(&r["description"]),
+                    description: prose(r["description"].as_str().unwrap_or_default()),
                     media: media(&r["content"]),
                 })
                 .collect();
@@ -104,8 +122,8 @@ pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> Stri
                 method: method.clone(),
                 path: path.clone(),
                 id: str_at(&op["operationId"]),
-                summary: str_at(&op["summary"]),
-                description: str_at(&op["description"]),
+                summary: prose(op["summary"].as_str().unwrap_or_default()),
+                description: prose(op["description"].as_str().unwrap_or_default()),
                 params,
                 body: media(&op["requestBody"]["content"]),
                 replies,
@@ -136,7 +154,7 @@ pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> Stri
                 .collect();
             SchemaView {
                 name: name.clone(),
-                description: str_at(&s["description"]),
+                description: prose(s["description"].as_str().unwrap_or_default()),
                 ty: type_of(s),
                 fields,
             }
@@ -154,8 +172,18 @@ pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> Stri
         .unwrap_or_else(|e| format!("the OpenAPI page did not render: {e}"))
 }
 
-/// Each media type of a `content` map, with its schema's type.
+/// Each media type of a `content` map, with its schema's type; kiln's error body (JSON,
+/// text or HTML by `Accept`) on one line.
 fn media(content: &Value) -> Vec<Media> {
+    let error_ref = format!("#/components/schemas/{}", super::ERROR_SCHEMA);
+    if content["application/json"]["schema"]["$ref"] == error_ref.as_str()
+        && content.as_object().is_some_and(|c| c.len() == 3)
+    {
+        return vec![Media {
+            media: "application/json, text/plain, text/html".into(),
+            ty: type_of(&content["application/json"]["schema"]),
+        }];
+    }
     content
         .as_object()
         .into_iter()
@@ -238,7 +266,7 @@ fn write_type(schema: &Value, out: &mut Vec<Piece>) {
 }
 
 /// A parameter's or field's description and constraints, in one line.
-fn notes(schema: &Value, description: Option<&str>) -> String {
+fn notes(schema: &Value, description: Option<&str>) -> Vec<Span> {
     let mut parts: Vec<String> = description.map(str::to_string).into_iter().collect();
     let rules = [
         ("minLength", "at least {} characters"),
@@ -257,5 +285,5 @@ fn notes(schema: &Value, description: Option<&str>) -> String {
             parts.push(shape.replace("{}", &v.to_string()));
         }
     }
-    parts.join("; ")
+    prose(&parts.join("; "))
 }

@@ -592,7 +592,7 @@ async fn the_page_escapes_what_it_shows() {
     let client = TestClient::new(App::new().mount("/", routes![escaped]).openapi_ui("/docs"));
     let html = client.get("/docs").await.text();
     assert!(
-        html.contains("Lists `&#60;blink&#62;` things &#38; more."),
+        html.contains("Lists <code>&#60;blink&#62;</code> things &#38; more."),
         "{html}"
     );
     assert!(!html.contains("<blink>"));
