@@ -197,8 +197,8 @@ pub mod __private {
         middleware_request,
     };
     pub use crate::openapi::{
-        Find, FindAnyBody, FindInput, FindNoInput, FindNoOutput, FindNoSchema, FindOutput,
-        FindSchema, Operation, page_response,
+        Find, FindAnyBody, FindBody, FindInput, FindNoInput, FindNoOutput, FindNoSchema,
+        FindOutput, FindSchema, Operation, page_response,
     };
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub use crate::orm::__private as orm;

@@ -65,9 +65,6 @@ pub(crate) fn resource(args: TokenStream, imp: &ItemImpl) -> Result<Resource, Br
                 ReplaceSelf(self_ty).visit_type_mut(&mut pt.ty);
             }
         }
-        if let syn::ReturnType::Type(_, ty) = &mut sig.output {
-            ReplaceSelf(self_ty).visit_type_mut(ty);
-        }
         let ident = &f.sig.ident;
         if let Some(h) = parse::handler(
             &sig,

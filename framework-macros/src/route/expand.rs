@@ -400,49 +400,51 @@ pub(crate) fn checks_fn(fn_name: &Ident, h: &Handler) -> TokenStream {
 /// parameter with its type, what each extractor and the return type add. Types that
 /// say nothing (no `JsonSchema`, no `ApiInput`) are found by autoref and left out.
 pub(crate) fn describe_fn(fn_name: &Ident, h: &Handler, path: &RoutePath) -> TokenStream {
-    let doc = &h.doc;
+    // Each probe is spanned at the user's type; `__op` stays the macro's.
     let mut steps = Vec::new();
     for (i, name) in path.path_params().enumerate() {
         let ty = path_arg_type(h, i)
             .cloned()
             .unwrap_or_else(|| syn::parse_quote!(::kiln::__private::String));
-        steps.push(quote_spanned! {ty.span()=>
-            __op.__path(#name, (&::kiln::__private::Find::<#ty>::new()).__kiln_schema());
-        });
+        let probe =
+            quote_spanned!(ty.span()=> (&::kiln::__private::Find::<#ty>::new()).__kiln_schema());
+        steps.push(quote!(__op.__path(#name, #probe);));
     }
     for a in &h.args {
         match &a.kind {
             ArgKind::Query { name, optional } => {
                 let required = optional.is_none();
                 let ty = optional.as_deref().unwrap_or(&a.ty);
-                steps.push(quote_spanned! {ty.span()=>
-                    __op.__query(#name, #required, (&::kiln::__private::Find::<#ty>::new()).__kiln_schema());
-                });
+                let probe = quote_spanned!(ty.span()=> (&::kiln::__private::Find::<#ty>::new()).__kiln_schema());
+                steps.push(quote!(__op.__query(#name, #required, #probe);));
             }
             ArgKind::Extractor => {
                 let ty = &a.ty;
-                steps.push(quote_spanned! {ty.span()=>
-                    __op.__describe((&&&::kiln::__private::Find::<#ty>::new()).__kiln_input());
-                });
+                let probe = quote_spanned!(ty.span()=> (&&&&::kiln::__private::Find::<#ty>::new()).__kiln_input());
+                steps.push(quote!(__op.__describe(#probe);));
             }
             ArgKind::Path { .. } => {}
         }
     }
     if let Some(ty) = &h.output {
-        steps.push(quote_spanned! {ty.span()=>
-            __op.__describe((&::kiln::__private::Find::<#ty>::new()).__kiln_output());
-        });
+        let probe =
+            quote_spanned!(ty.span()=> (&::kiln::__private::Find::<#ty>::new()).__kiln_output());
+        steps.push(quote!(__op.__describe(#probe);));
     }
+    let doc = &h.doc;
+    let doc = (!doc.is_empty()).then(|| quote!(__op.__doc(::core::concat!(#(#doc, "\n"),*));));
+    let hidden = h.hidden.then(|| quote!(__op.__hidden();));
     quote! {
         #[doc(hidden)]
         fn #fn_name(__op: &mut ::kiln::__private::Operation<'_>) {
             #[allow(unused_imports)]
             use ::kiln::__private::{
-                FindAnyBody as _, FindInput as _, FindNoInput as _, FindNoOutput as _,
-                FindNoSchema as _, FindOutput as _, FindSchema as _,
+                FindAnyBody as _, FindBody as _, FindInput as _, FindNoInput as _,
+                FindNoOutput as _, FindNoSchema as _, FindOutput as _, FindSchema as _,
             };
             __op.__package(::core::env!("CARGO_PKG_NAME"), ::core::env!("CARGO_PKG_VERSION"));
-            __op.__doc(#doc);
+            #doc
+            #hidden
             #(#steps)*
         }
     }

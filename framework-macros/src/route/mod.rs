@@ -37,8 +37,10 @@ pub(crate) struct Handler {
     pub(crate) args: Vec<Arg>,
     /// The declared return type, for spanning the `IntoResponse` check.
     pub(crate) ret_span: Span,
-    /// Its `///` doc comment, for the OpenAPI document.
-    pub(crate) doc: String,
+    /// Its doc comment's `#[doc = ..]` values, one a line, for the OpenAPI document.
+    pub(crate) doc: Vec<syn::Expr>,
+    /// Whether it says `#[doc(hidden)]`: the document leaves it out.
+    pub(crate) hidden: bool,
     /// The return type the document describes; `None` for one naming `impl Trait`.
     pub(crate) output: Option<Type>,
 }

@@ -355,30 +355,30 @@ pub(crate) fn handler(
         display,
         args,
         ret_span,
-        doc: doc_text(attrs),
+        doc: docs(attrs).0,
+        hidden: docs(attrs).1,
         output,
     })
 }
 
-/// The text of the `///` doc comments among `attrs`, one line each, the space after
-/// `///` taken off.
-fn doc_text(attrs: &[syn::Attribute]) -> String {
-    let mut lines = Vec::new();
+/// The `#[doc = ..]` values among `attrs` (a literal, or `include_str!(..)` and the
+/// like), and whether `#[doc(hidden)]` is one of them.
+fn docs(attrs: &[syn::Attribute]) -> (Vec<syn::Expr>, bool) {
+    let mut exprs = Vec::new();
+    let mut hidden = false;
     for attr in attrs {
         if !attr.path().is_ident("doc") {
             continue;
         }
-        if let syn::Meta::NameValue(nv) = &attr.meta
-            && let syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) = &nv.value
-        {
-            let line = s.value();
-            lines.push(line.strip_prefix(' ').unwrap_or(&line).to_string());
+        match &attr.meta {
+            syn::Meta::NameValue(nv) => exprs.push(nv.value.clone()),
+            syn::Meta::List(list) => {
+                hidden |= list.tokens.to_string().trim() == "hidden";
+            }
+            syn::Meta::Path(_) => {}
         }
     }
-    lines.join("\n")
+    (exprs, hidden)
 }
 
 /// Whether `ty` names an `impl Trait` anywhere (a type the describing code cannot name).

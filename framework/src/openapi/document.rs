@@ -22,6 +22,8 @@ pub(crate) struct Listed<'a> {
     pub(crate) name: &'a str,
     pub(crate) methods: kiln_route::Methods,
     pub(crate) csrf: bool,
+    /// Made by a route attribute (its name is the handler's).
+    pub(crate) positional: bool,
     pub(crate) describe: Option<DescribeFn>,
 }
 
@@ -44,6 +46,9 @@ pub(crate) fn document<'a>(
     let mut paths = Map::new();
     let mut ids = BTreeSet::new();
     let mut package = None;
+    // The first spelling of each path shape: `/books/<id>` and `/books/<book_id>` are
+    // one path to the router (parameters are positional), so one to the document.
+    let mut shapes: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
     for def in routes {
         let (Ok(prefix), Ok(path)) = (
             RoutePath::parse_as(def.prefix, Syntax::Runtime),
@@ -52,10 +57,19 @@ pub(crate) fn document<'a>(
             continue;
         };
         let full = path.under(&prefix);
-        let template = template(&full);
         let names: Vec<&str> = full.path_params().collect();
-        let several = def.methods.names().count() > 1;
-        for method in def.methods.names() {
+        let (template, first_names) = shapes
+            .entry(shape_key(&full))
+            .or_insert_with(|| {
+                (
+                    template(&full),
+                    names.iter().map(|n| n.to_string()).collect(),
+                )
+            })
+            .clone();
+        // OpenAPI 3.1 has no `connect` operation.
+        let methods: Vec<&str> = def.methods.names().filter(|m| *m != "CONNECT").collect();
+        for &method in &methods {
             let mut op = Operation::new(&mut inputs, &mut outputs, method, def.csrf);
             match def.describe {
                 Some(describe) => describe(&mut op),
@@ -66,16 +80,17 @@ pub(crate) fn document<'a>(
                     }
                 }
             }
-            order_path_params(&mut op, &names);
+            if op.hidden {
+                continue;
+            }
+            order_path_params(&mut op, &names, &first_names);
             if package.is_none() {
                 package = op.package;
             }
-            let base = if several {
-                format!("{}_{}", def.name, method.to_ascii_lowercase())
-            } else {
-                def.name.to_string()
-            };
-            let id = unique(&mut ids, base.replace("::", "_"));
+            let id = unique(
+                &mut ids,
+                operation_id(&def, method, methods.len() > 1, &template),
+            );
             let entry = paths
                 .entry(template.clone())
                 .or_insert_with(|| Value::Object(Map::new()));
@@ -83,30 +98,47 @@ pub(crate) fn document<'a>(
         }
     }
     let mut schemas = inputs.take_definitions(true);
-    let serialized = outputs.take_definitions(true);
-    // A type that serializes otherwise than it deserializes: its response schema as
-    // `<Name>Response`, and the responses' references to it renamed.
+    let mut serialized = outputs.take_definitions(true);
+    // A type that serializes otherwise than it deserializes (its own fields, or a type it
+    // holds): its response schema as `<Name>Response`, the responses' references to it
+    // renamed. Renaming one can make another differ, so until nothing changes.
     let mut renamed = BTreeMap::new();
-    for (name, schema) in &serialized {
-        if schemas.get(name).is_some_and(|s| s != schema) {
+    loop {
+        let mut more = Vec::new();
+        for (name, schema) in &serialized {
+            let reference = format!("#/components/schemas/{name}");
+            if renamed.contains_key(&reference) {
+                continue;
+            }
+            let mut schema = schema.clone();
+            rename_refs(&mut schema, &renamed);
+            if schemas.get(name).is_some_and(|s| *s != schema) {
+                more.push((name.clone(), reference));
+            }
+        }
+        if more.is_empty() {
+            break;
+        }
+        for (name, reference) in more {
             let mut new = format!("{name}Response");
             while schemas.contains_key(&new) || serialized.contains_key(&new) {
                 new.push('_');
             }
-            renamed.insert(
-                format!("#/components/schemas/{name}"),
-                format!("#/components/schemas/{new}"),
-            );
+            renamed.insert(reference, format!("#/components/schemas/{new}"));
         }
     }
-    for (name, mut schema) in serialized {
+    for (name, mut schema) in std::mem::take(&mut serialized) {
         rename_refs(&mut schema, &renamed);
-        let key = renamed
-            .get(&format!("#/components/schemas/{name}"))
-            .map_or(name, |r| {
-                r.rsplit('/').next().unwrap_or_default().to_string()
-            });
-        schemas.insert(key, schema);
+        match renamed.get(&format!("#/components/schemas/{name}")) {
+            Some(r) => {
+                let new = r.rsplit('/').next().unwrap_or_default().to_string();
+                schemas.insert(new, schema);
+            }
+            // The same both ways, or a response's alone: never in place of a request's.
+            None => {
+                schemas.entry(name).or_insert(schema);
+            }
+        }
     }
     if !renamed.is_empty() {
         for item in paths.values_mut() {
@@ -153,8 +185,51 @@ fn template(path: &RoutePath) -> String {
     out
 }
 
-/// The path parameters first, in the path's order (a mount prefix adds none).
-fn order_path_params(op: &mut Operation<'_>, names: &[&str]) {
+/// What the router compares: the path with its parameters' names left out.
+fn shape_key(path: &RoutePath) -> String {
+    let mut out = String::new();
+    for seg in &path.segments {
+        out.push('/');
+        match seg {
+            Segment::Static(s) => out.push_str(s),
+            Segment::Param(_) => out.push_str("{}"),
+            Segment::Tail(_) => out.push_str("{..}"),
+        }
+    }
+    if path.trailing_slash {
+        out.push('/');
+    }
+    out
+}
+
+/// The operation's id: the handler's name (`book`, `Books_get`), with the method when
+/// it answers several; for a route added at run time (a closure, a function path), the
+/// method and the path: `get_manual_n`.
+fn operation_id(def: &Listed<'_>, method: &str, several: bool, template: &str) -> String {
+    let method = method.to_ascii_lowercase();
+    let name = if def.positional {
+        def.name.replace("::", "_")
+    } else {
+        def.name.rsplit("::").next().unwrap_or_default().to_string()
+    };
+    let clean = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !clean {
+        let words: Vec<&str> = template
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        return format!("{method}_{}", words.join("_"));
+    }
+    if several {
+        format!("{name}_{method}")
+    } else {
+        name
+    }
+}
+
+/// The path parameters first, in the path's order (a mount prefix adds none), under
+/// the names of the path's first spelling.
+fn order_path_params(op: &mut Operation<'_>, names: &[&str], first: &[String]) {
     let position = |p: &Value| {
         names
             .iter()
@@ -168,6 +243,12 @@ fn order_path_params(op: &mut Operation<'_>, names: &[&str]) {
             usize::MAX
         }
     });
+    for p in op.parameters.iter_mut().filter(|p| p["in"] == "path") {
+        let at = names.iter().position(|n| p["name"] == *n);
+        if let Some(new) = at.and_then(|i| first.get(i)) {
+            p["name"] = new.as_str().into();
+        }
+    }
 }
 
 /// Every `$ref` in `value` that `renamed` names, renamed.

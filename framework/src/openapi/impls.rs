@@ -5,68 +5,105 @@ use std::borrow::Cow;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponseParts;
 use schemars::JsonSchema;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{ApiInput, ApiOutput, Operation};
+use super::{ApiBody, ApiInput, ApiOutput, Operation};
 use crate::form::{Form, Query};
 use crate::response::{Html, Json, Redirect, Text};
 use crate::validate::{Checked, Valid, Validated};
 
 const TOO_LARGE: &str = "Content Too Large: the body is over the app's limit";
 const UNSUPPORTED: &str = "Unsupported Media Type: the body's `Content-Type` is not one listed";
-const RUNTIME_STATUS: &str = "Success, with the status the handler chooses";
-const UNPROCESSABLE: &str = "Unprocessable Content: the body does not deserialize";
+const RUNTIME_STATUS: &str = "The status the handler chooses";
+const RULES: &str = "Unprocessable Content: the request does not deserialize, or a field breaks a rule (`errors` says which)";
 
-/// The body as JSON: 400 when it is not JSON, 415 without `application/json`, 422 when
-/// it does not fit `T`.
+/// What `Json<T>` reads: 400 when the body is not JSON, 415 without
+/// `application/json`, 422 when it does not fit `schema`.
+fn json_body(op: &mut Operation<'_>, schema: Value) {
+    op.body("application/json", schema);
+    op.error(400, "Bad Request: the body is not JSON");
+    op.error(413, TOO_LARGE);
+    op.error(415, UNSUPPORTED);
+    op.error(422, "Unprocessable Content: the body does not deserialize");
+}
+
+/// What `Form<T>` reads: on `GET` the query string, else a form body; 400 when it is
+/// not UTF-8 or has too many fields, 415 without the form type, 422 when it does not
+/// fit.
+fn form_body(op: &mut Operation<'_>, schema: Value, fields: Option<fn(&mut Operation<'_>)>) {
+    if matches!(op.method(), "GET" | "HEAD") {
+        if let Some(fields) = fields {
+            fields(op);
+        }
+    } else {
+        op.body("application/x-www-form-urlencoded", schema);
+        op.error(413, TOO_LARGE);
+        op.error(415, UNSUPPORTED);
+    }
+    op.error(
+        400,
+        "Bad Request: the form is not UTF-8 once decoded, or has too many fields",
+    );
+    op.error(422, "Unprocessable Content: the form does not deserialize");
+}
+
+/// What `Checked<T>` reads: a form or JSON body (the query string on `GET`), its
+/// mistakes left for the handler to show.
+fn checked_body(op: &mut Operation<'_>, schema: Value, fields: Option<fn(&mut Operation<'_>)>) {
+    op.error(
+        400,
+        "Bad Request: the body is not JSON, or the form is not UTF-8 once decoded",
+    );
+    if matches!(op.method(), "GET" | "HEAD") {
+        if let Some(fields) = fields {
+            fields(op);
+        }
+        return;
+    }
+    op.body("application/x-www-form-urlencoded", schema.clone());
+    op.body("application/json", schema);
+    op.error(413, TOO_LARGE);
+    op.error(415, UNSUPPORTED);
+}
+
+fn fields_of<T: JsonSchema>(op: &mut Operation<'_>) {
+    op.query_object::<T>(false);
+}
+
+fn optional_fields_of<T: JsonSchema>(op: &mut Operation<'_>) {
+    op.query_object::<T>(true);
+}
+
+/// The body as JSON.
 impl<T: JsonSchema> ApiInput for Json<T> {
     fn describe(op: &mut Operation<'_>) {
         let schema = op.schema::<T>();
-        op.body("application/json", schema);
-        op.error(400, "Bad Request: the body is not JSON");
-        op.error(413, TOO_LARGE);
-        op.error(415, UNSUPPORTED);
-        op.error(422, UNPROCESSABLE);
+        json_body(op, schema);
     }
 }
 
-/// A form body (the query string on `GET`): 415 without the form type, 422 when it does
-/// not fit `T`.
+/// A form body (the query string on `GET`).
 impl<T: JsonSchema> ApiInput for Form<T> {
     fn describe(op: &mut Operation<'_>) {
-        if matches!(op.method(), "GET" | "HEAD") {
-            op.query_object::<T>();
-        } else {
-            let schema = op.schema::<T>();
-            op.body("application/x-www-form-urlencoded", schema);
-            op.error(413, TOO_LARGE);
-            op.error(415, UNSUPPORTED);
-        }
-        op.error(422, "Unprocessable Content: the form does not deserialize");
+        let schema = op.schema::<T>();
+        form_body(op, schema, Some(fields_of::<T>));
     }
 }
 
 /// Each field of `T` as a query parameter: 400 when the query string does not fit.
 impl<T: JsonSchema> ApiInput for Query<T> {
     fn describe(op: &mut Operation<'_>) {
-        op.query_object::<T>();
+        op.query_object::<T>(false);
         op.error(400, "Bad Request: the query string does not fit");
     }
 }
 
-/// A form or JSON body kept as typed, its mistakes for the handler to show.
+/// A form or JSON body kept as typed (on `GET`, each field an optional query
+/// parameter: the handler decides what is missing).
 impl<T: JsonSchema> ApiInput for Checked<T> {
     fn describe(op: &mut Operation<'_>) {
-        if matches!(op.method(), "GET" | "HEAD") {
-            op.query_object::<T>();
-            return;
-        }
         let schema = op.schema::<T>();
-        op.body("application/x-www-form-urlencoded", schema.clone());
-        op.body("application/json", schema);
-        op.error(400, "Bad Request: the body is not JSON");
-        op.error(413, TOO_LARGE);
-        op.error(415, UNSUPPORTED);
+        checked_body(op, schema, Some(optional_fields_of::<T>));
     }
 }
 
@@ -82,10 +119,42 @@ impl<E: ApiInput> ApiInput for Option<E> {
 impl<E: ApiInput + Validated> ApiInput for Valid<E> {
     fn describe(op: &mut Operation<'_>) {
         // Before `E`'s own 422, which it says more than.
-        op.error(
-            422,
-            "Unprocessable Content: the body does not deserialize, or a field breaks a rule (`errors` says which)",
-        );
+        op.error(422, RULES);
+        E::describe(op);
+    }
+}
+
+// The same extractors around a type without `JsonSchema`: their media types and
+// statuses, with a schema of any value.
+
+impl<T> ApiBody for Json<T> {
+    fn describe(op: &mut Operation<'_>) {
+        json_body(op, json!({}));
+    }
+}
+
+impl<T> ApiBody for Form<T> {
+    fn describe(op: &mut Operation<'_>) {
+        form_body(op, json!({}), None);
+    }
+}
+
+impl<T> ApiBody for Checked<T> {
+    fn describe(op: &mut Operation<'_>) {
+        checked_body(op, json!({}), None);
+    }
+}
+
+impl<E: ApiBody> ApiBody for Option<E> {
+    fn describe(op: &mut Operation<'_>) {
+        E::describe(op);
+        op.body_optional();
+    }
+}
+
+impl<E: ApiBody + Validated> ApiBody for Valid<E> {
+    fn describe(op: &mut Operation<'_>) {
+        op.error(422, RULES);
         E::describe(op);
     }
 }
@@ -153,15 +222,35 @@ impl ApiOutput for () {
 /// A status chosen at run time, with no body.
 impl ApiOutput for StatusCode {
     fn describe(op: &mut Operation<'_>) {
-        op.response("2XX", RUNTIME_STATUS, None);
+        op.response("default", RUNTIME_STATUS, None);
     }
 }
 
 /// A redirect, with its `Location`.
 impl ApiOutput for Redirect {
     fn describe(op: &mut Operation<'_>) {
-        op.response("3XX", "A redirect; `Location` says where", None);
+        op.response("3XX", "A redirect to `Location`", None);
+        op.response_header("3XX", "Location", "Where to go");
     }
+}
+
+/// 200 with bytes.
+impl ApiOutput for Vec<u8> {
+    fn describe(op: &mut Operation<'_>) {
+        bytes(op);
+    }
+}
+
+/// 200 with bytes.
+impl ApiOutput for bytes::Bytes {
+    fn describe(op: &mut Operation<'_>) {
+        bytes(op);
+    }
+}
+
+fn bytes(op: &mut Operation<'_>) {
+    let schema = json!({ "type": "string", "contentMediaType": "application/octet-stream" });
+    op.response("200", "OK", Some(("application/octet-stream", schema)));
 }
 
 /// Server-sent events.
@@ -171,10 +260,12 @@ impl<S> ApiOutput for crate::sse::Sse<S> {
     }
 }
 
-/// `T`'s responses; an `Err` answers one of kiln's error statuses.
+/// `T`'s responses; an `Err` may answer any status with kiln's error body (a 409
+/// from a unique constraint, a 503 while the database is away).
 impl<T: ApiOutput, E> ApiOutput for Result<T, E> {
     fn describe(op: &mut Operation<'_>) {
         T::describe(op);
+        op.error_default("Another error, with its status");
     }
 }
 
@@ -182,7 +273,7 @@ impl<T: ApiOutput, E> ApiOutput for Result<T, E> {
 impl<T: ApiOutput> ApiOutput for (StatusCode, T) {
     fn describe(op: &mut Operation<'_>) {
         T::describe(op);
-        op.restatus("200", "2XX", RUNTIME_STATUS);
+        op.restatus("200", "default", RUNTIME_STATUS);
     }
 }
 
@@ -190,7 +281,7 @@ impl<T: ApiOutput> ApiOutput for (StatusCode, T) {
 impl<H: IntoResponseParts, T: ApiOutput> ApiOutput for (StatusCode, H, T) {
     fn describe(op: &mut Operation<'_>) {
         T::describe(op);
-        op.restatus("200", "2XX", RUNTIME_STATUS);
+        op.restatus("200", "default", RUNTIME_STATUS);
     }
 }
 

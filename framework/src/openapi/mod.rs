@@ -30,7 +30,8 @@ pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 pub type DescribeFn = fn(&mut Operation<'_>);
 
 /// The name of the error body's schema in `components.schemas`.
-pub(crate) const ERROR_SCHEMA: &str = "KilnError";
+/// (A Rust type's schema name cannot hold a dot, so it never collides with this one.)
+pub(crate) const ERROR_SCHEMA: &str = "kiln.Error";
 
 /// One operation of the document as it is being described: the parameters, body and
 /// responses that a handler's arguments and return type add.
@@ -46,6 +47,8 @@ pub struct Operation<'g> {
     pub(crate) description: Option<String>,
     pub(crate) package: Option<(&'static str, &'static str)>,
     pub(crate) parameters: Vec<Value>,
+    /// Left out of the document (`#[doc(hidden)]` on the handler).
+    pub(crate) hidden: bool,
     body: Map<String, Value>,
     body_optional: bool,
     responses: BTreeMap<String, Value>,
@@ -68,6 +71,7 @@ impl<'g> Operation<'g> {
             description: None,
             package: None,
             parameters: Vec::new(),
+            hidden: false,
             body: Map::new(),
             body_optional: false,
             responses: BTreeMap::new(),
@@ -102,9 +106,11 @@ impl<'g> Operation<'g> {
         self.body_optional = true;
     }
 
-    /// A parameter `in` `"path"`, `"query"`, `"header"` or `"cookie"`.
+    /// A parameter `in` `"path"`, `"query"`, `"header"` or `"cookie"` (which carry no
+    /// `null`: an `Option`'s is taken out of the schema).
     pub fn parameter(&mut self, location: &str, name: &str, required: bool, schema: Value) {
         let mut schema = schema;
+        strip_null(&mut schema);
         let mut param = json!({
             "name": name,
             "in": location,
@@ -120,21 +126,31 @@ impl<'g> Operation<'g> {
         self.parameters.push(param);
     }
 
-    /// Each field of `T` (a struct) as a query parameter, as `Query<T>` reads them.
-    pub fn query_object<T: JsonSchema>(&mut self) {
+    /// Each field of `T` (a struct) as a query parameter, as `Query<T>` reads them;
+    /// with `all_optional`, none required (the handler decides, as with `Checked`).
+    ///
+    /// A `T` that is not a plain struct (a map, a flattened enum) is one parameter,
+    /// `T` as an object in form style.
+    pub fn query_object<T: JsonSchema>(&mut self, all_optional: bool) {
         let schema = T::json_schema(self.schemas).to_value();
         let required: Vec<&str> = schema["required"]
             .as_array()
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        if let Some(props) = schema["properties"].as_object() {
-            for (name, prop) in props {
-                self.parameter(
-                    "query",
-                    name,
-                    required.contains(&name.as_str()),
-                    prop.clone(),
-                );
+        match schema["properties"].as_object() {
+            Some(props) => {
+                for (name, prop) in props {
+                    let required = !all_optional && required.contains(&name.as_str());
+                    self.parameter("query", name, required, prop.clone());
+                }
+            }
+            None => {
+                let name = T::schema_name().to_string();
+                self.parameter("query", &name, false, schema.clone());
+                if let Some(p) = self.parameters.last_mut() {
+                    p["style"] = "form".into();
+                    p["explode"] = true.into();
+                }
             }
         }
     }
@@ -157,13 +173,33 @@ impl<'g> Operation<'g> {
         }
     }
 
+    /// A header of the `status` response (recorded before with [`response`]).
+    ///
+    /// [`response`]: Operation::response
+    pub fn response_header(&mut self, status: &str, name: &str, description: &str) {
+        if let Some(r) = self.responses.get_mut(status) {
+            r["headers"][name] = json!({
+                "description": description,
+                "schema": { "type": "string" },
+            });
+        }
+    }
+
     /// An error response kiln itself answers, with its error body.
     pub fn error(&mut self, status: u16, description: &'static str) {
         self.errors.entry(status).or_insert(description);
     }
 
+    /// Any other status, with kiln's error body, unless the handler's own response is
+    /// already the `default` one.
+    pub fn error_default(&mut self, description: &str) {
+        self.responses
+            .entry("default".to_string())
+            .or_insert_with(|| error_response(description));
+    }
+
     /// Moves the responses recorded as `from` to `to` (a `(StatusCode, T)` answers
-    /// `T`'s body with a status chosen at run time).
+    /// `T`'s body with a status chosen at run time: `default`).
     pub fn restatus(&mut self, from: &str, to: &str, description: &str) {
         if let Some(mut r) = self.responses.remove(from) {
             r["description"] = description.into();
@@ -171,19 +207,35 @@ impl<'g> Operation<'g> {
         }
     }
 
+    /// The handler's doc comment, one `#[doc]` attribute a line: its first paragraph
+    /// the summary, the rest the description.
     #[doc(hidden)]
     pub fn __doc(&mut self, text: &str) {
-        let text = text.trim();
-        if text.is_empty() {
-            return;
+        // `/// text` is `#[doc = " text"]`.
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
+        let start = lines.iter().position(|l| !l.trim().is_empty());
+        let Some(start) = start else { return };
+        let lines = &lines[start..];
+        let end = lines
+            .iter()
+            .position(|l| l.trim().is_empty())
+            .unwrap_or(lines.len());
+        let summary: Vec<&str> = lines[..end].iter().map(|l| l.trim()).collect();
+        self.summary = Some(summary.join(" "));
+        let rest = lines[end..].join("\n");
+        let rest = rest.trim();
+        if !rest.is_empty() {
+            self.description = Some(rest.to_string());
         }
-        match text.split_once("\n\n") {
-            Some((summary, rest)) => {
-                self.summary = Some(summary.split_whitespace().collect::<Vec<_>>().join(" "));
-                self.description = Some(rest.trim().to_string());
-            }
-            None => self.summary = Some(text.split_whitespace().collect::<Vec<_>>().join(" ")),
-        }
+    }
+
+    /// The handler said `#[doc(hidden)]`: the document leaves it out.
+    #[doc(hidden)]
+    pub fn __hidden(&mut self) {
+        self.hidden = true;
     }
 
     #[doc(hidden)]
@@ -195,12 +247,24 @@ impl<'g> Operation<'g> {
     pub fn __path(&mut self, name: &str, schema: Option<SchemaFn>) {
         let schema = self.param_schema(schema);
         self.parameter("path", name, true, schema);
+        self.error(
+            400,
+            "Bad Request: a path parameter is not UTF-8 once percent-decoded",
+        );
+        self.error(
+            404,
+            "Not Found: a path parameter does not parse, or names nothing",
+        );
     }
 
     #[doc(hidden)]
     pub fn __query(&mut self, name: &str, required: bool, schema: Option<SchemaFn>) {
         let schema = self.param_schema(schema);
         self.parameter("query", name, required, schema);
+        self.error(
+            400,
+            "Bad Request: a query parameter is missing or does not parse",
+        );
         if !required {
             // kiln reads `?name=` as absent when the type has no empty value.
             if let Some(p) = self.parameters.last_mut() {
@@ -226,20 +290,6 @@ impl<'g> Operation<'g> {
 
     /// The operation object, with kiln's own error responses for what it takes.
     pub(crate) fn finish(mut self, operation_id: String) -> Value {
-        let has = |loc: &str| self.parameters.iter().any(|p| p["in"] == loc);
-        let (path, query) = (has("path"), has("query"));
-        if path {
-            self.error(
-                404,
-                "Not Found: a path parameter does not parse, or names nothing",
-            );
-        }
-        if query {
-            self.error(
-                400,
-                "Bad Request: a query parameter is missing or does not parse",
-            );
-        }
         let unsafe_method = !matches!(self.method, "GET" | "HEAD" | "OPTIONS" | "TRACE");
         if self.csrf && unsafe_method {
             self.error(
@@ -284,6 +334,32 @@ impl<'g> Operation<'g> {
         }
         op["responses"] = Value::Object(responses);
         op
+    }
+}
+
+/// Takes `null` out of a parameter's schema: `["integer", "null"]` is `"integer"`, an
+/// `anyOf` loses its `{"type": "null"}`.
+fn strip_null(schema: &mut Value) {
+    if let Some(types) = schema.get_mut("type").and_then(Value::as_array_mut) {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types[0].clone();
+            schema["type"] = only;
+        }
+    }
+    if let Some(list) = schema.get_mut("anyOf").and_then(Value::as_array_mut) {
+        list.retain(|s| s["type"] != "null");
+        if list.len() == 1 {
+            let only = list[0].clone();
+            if let Some(map) = schema.as_object_mut() {
+                map.remove("anyOf");
+                if let Some(o) = only.as_object() {
+                    for (k, v) in o {
+                        map.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -378,19 +454,38 @@ pub trait FindNoSchema {
 
 impl<T> FindNoSchema for &Find<T> {}
 
-/// Picked when `T: ApiInput`. Call on `&&&Find<T>`.
+/// Picked when `T: ApiInput`. Call on `&&&&Find<T>`.
 #[doc(hidden)]
 pub trait FindInput {
     fn __kiln_input(&self) -> Option<DescribeFn>;
 }
 
-impl<T: ApiInput> FindInput for &&Find<T> {
+impl<T: ApiInput> FindInput for &&&Find<T> {
     fn __kiln_input(&self) -> Option<DescribeFn> {
         Some(T::describe)
     }
 }
 
-/// Picked when `T` reads the body but says nothing of it: a body of any type.
+/// A body extractor of kiln's whose type has no `JsonSchema`: its media types and
+/// statuses, with a schema of any value.
+#[doc(hidden)]
+pub trait ApiBody {
+    fn describe(op: &mut Operation<'_>);
+}
+
+/// Picked when `T: ApiBody` (kiln's extractor around a type without `JsonSchema`).
+#[doc(hidden)]
+pub trait FindBody {
+    fn __kiln_input(&self) -> Option<DescribeFn>;
+}
+
+impl<T: ApiBody> FindBody for &&Find<T> {
+    fn __kiln_input(&self) -> Option<DescribeFn> {
+        Some(T::describe)
+    }
+}
+
+/// Picked when `T` reads the body but kiln knows nothing of it: a body of any type.
 #[doc(hidden)]
 pub trait FindAnyBody {
     fn __kiln_input(&self) -> Option<DescribeFn>;
@@ -474,11 +569,13 @@ impl Serve {
         }
         if let Some(path) = &self.ui {
             let css = format!("{}/openapi.css", path.trim_end_matches('/'));
+            // Relative links, so the page works under a proxy's prefix or a nested router.
+            let json = self.json.as_deref().map(|j| relative(path, j));
             out.push(Fixed {
                 path: path.clone(),
                 name: "openapi_ui",
                 media: "text/html; charset=utf-8",
-                body: ui::render(&doc, self.json.as_deref(), &css).into(),
+                body: ui::render(&doc, json.as_deref(), &relative(path, &css)).into(),
             });
             out.push(Fixed {
                 path: css,
@@ -488,5 +585,46 @@ impl Serve {
             });
         }
         out
+    }
+}
+
+/// `target` as a link relative to the page at `page` (both absolute paths).
+fn relative(page: &str, target: &str) -> String {
+    let base: Vec<&str> = page
+        .rsplit_once('/')
+        .map_or("", |(dir, _)| dir)
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let to: Vec<&str> = target.split('/').filter(|s| !s.is_empty()).collect();
+    let dirs = to.len().saturating_sub(1);
+    let common = base
+        .iter()
+        .zip(&to[..dirs])
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = "../".repeat(base.len() - common);
+    out.push_str(&to[common..].join("/"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+
+    #[test]
+    fn links_are_relative_to_the_page() {
+        assert_eq!(relative("/docs", "/docs/openapi.css"), "docs/openapi.css");
+        assert_eq!(relative("/docs", "/openapi.json"), "openapi.json");
+        assert_eq!(
+            relative("/api/docs/", "/api/docs/openapi.css"),
+            "openapi.css"
+        );
+        assert_eq!(
+            relative("/api/docs/", "/openapi.json"),
+            "../../openapi.json"
+        );
+        assert_eq!(relative("/api/docs", "/api/openapi.json"), "openapi.json");
+        assert_eq!(relative("/a/docs", "/b/openapi.json"), "../b/openapi.json");
     }
 }

@@ -181,7 +181,8 @@ impl<'de, T> Deserialize<'de> for Id<T> {
     }
 }
 
-/// An integer (`int64`) in the OpenAPI document, as in a path: `/book/{id}`.
+/// An integer (`int64`) in the OpenAPI document, or `null` while unsaved (as a path
+/// or query parameter, which cannot be null, an integer: `/book/{id}`).
 impl<T> schemars::JsonSchema for Id<T> {
     fn inline_schema() -> bool {
         true
@@ -192,7 +193,7 @@ impl<T> schemars::JsonSchema for Id<T> {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "integer", "format": "int64" })
+        schemars::json_schema!({ "type": ["integer", "null"], "format": "int64" })
     }
 }
 

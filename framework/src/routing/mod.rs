@@ -100,6 +100,7 @@ impl RouteDef {
             name: &self.name,
             methods: self.methods,
             csrf: self.csrf,
+            positional: self.positional,
             describe: self.describe,
         }
     }

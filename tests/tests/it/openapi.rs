@@ -160,6 +160,36 @@ async fn page() -> Small {
 #[get("/nothing")]
 async fn nothing() {}
 
+#[post("/raw")]
+async fn raw(body: String) -> String {
+    body
+}
+
+#[get("/lookup")]
+async fn lookup(form: Checked<NewBook>) -> String {
+    form.value("title").to_string()
+}
+
+/// Not for the document.
+#[doc(hidden)]
+#[get("/internal")]
+async fn internal() {}
+
+#[doc = include_str!("openapi_doc.md")]
+#[get("/included")]
+async fn included() {}
+
+/// The same path as `one`,
+/// under another name.
+///
+///
+/// Lines after blank ones.
+#[delete("/books/<book_id>")]
+async fn drop_book(book_id: i64) -> StatusCode {
+    let _ = book_id;
+    StatusCode::NO_CONTENT
+}
+
 struct Shelves;
 
 #[resource("/res/<id>")]
@@ -181,7 +211,7 @@ fn app() -> App {
             "/api",
             routes![
                 list, one, shelf, by_slug, create, replace, form, checked, search, opaque, both,
-                page, nothing, Shelves
+                page, nothing, raw, lookup, internal, included, drop_book, Shelves
             ],
         )
         .route("/manual/<n>", Method::GET, || async { "manual" })
@@ -355,13 +385,28 @@ fn bodies_come_from_their_extractors() {
         media,
         ["application/json", "application/x-www-form-urlencoded"]
     );
-    // A body type without `JsonSchema`: any body.
+    // `Json<T>` of a type without `JsonSchema`: JSON of any shape, with its statuses.
     let opaque = op(&doc, "/api/opaque", "post");
     assert_eq!(
         opaque["requestBody"]["content"],
+        json!({ "application/json": { "schema": {} } })
+    );
+    for s in ["400", "413", "415", "422"] {
+        assert!(statuses(opaque).contains(&s), "{s} in {opaque}");
+    }
+    // An extractor kiln knows nothing of that reads the body: any body.
+    let raw = op(&doc, "/api/raw", "post");
+    assert_eq!(
+        raw["requestBody"]["content"],
         json!({ "*/*": { "schema": {} } })
     );
-    assert!(statuses(opaque).contains(&"413"));
+    assert!(statuses(raw).contains(&"413"));
+    // A form body can also be a 400 (not UTF-8, too many fields).
+    assert!(statuses(op(&doc, "/api/form", "post")).contains(&"400"));
+    // `Checked<T>` on `GET`: each field an optional query parameter.
+    let lookup = op(&doc, "/api/lookup", "get");
+    assert_eq!(param(lookup, "title")["required"], false);
+    assert!(lookup["requestBody"].is_null());
     // No body, none said.
     assert!(op(&doc, "/api/books/{id}", "get")["requestBody"].is_null());
 }
@@ -383,13 +428,19 @@ fn responses_come_from_the_return_type() {
     );
     // `(StatusCode, ..)`: a status chosen at run time, with and without headers.
     assert_eq!(
-        json_of("/api/books", "post", "2XX"),
+        json_of("/api/books", "post", "default"),
         json!({ "$ref": "#/components/schemas/BookOut" })
     );
     assert_eq!(
-        json_of("/api/books/{id}", "put", "2XX"),
+        json_of("/api/books/{id}", "put", "default"),
         json!({ "$ref": "#/components/schemas/BookOut" })
     );
+    // An `Err` may be any status, with kiln's error body.
+    assert_eq!(
+        json_of("/api/books", "get", "default"),
+        json!({ "$ref": "#/components/schemas/kiln.Error" })
+    );
+    assert!(op(&doc, "/api/books/{id}", "get")["responses"]["default"].is_null());
     let media = |path: &str, method: &str| -> Vec<String> {
         let op = op(&doc, path, method);
         op["responses"]["200"]["content"]
@@ -401,8 +452,9 @@ fn responses_come_from_the_return_type() {
     assert_eq!(media("/api/by-slug/{slug}/{rest}", "get"), ["text/html"]);
     assert_eq!(media("/api/search", "get"), ["text/plain"]);
     assert_eq!(media("/api/page", "get"), ["text/html"], "a #[page] type");
-    assert!(statuses(op(&doc, "/api/form", "post")).contains(&"3XX"));
-    assert!(statuses(op(&doc, "/api/checked", "post")).contains(&"2XX"));
+    let redirect = &op(&doc, "/api/form", "post")["responses"]["3XX"];
+    assert!(redirect["headers"]["Location"].is_object(), "{redirect}");
+    assert!(statuses(op(&doc, "/api/checked", "post")).contains(&"default"));
     assert!(op(&doc, "/api/nothing", "get")["responses"]["200"]["content"].is_null());
     // `impl IntoResponse` and `Response` say nothing more than `default`.
     for (path, method) in [("/api/opaque", "post"), ("/api/both", "get")] {
@@ -484,11 +536,11 @@ fn kilns_own_errors_are_listed_with_its_error_body() {
     let err = &create["responses"]["422"]["content"];
     assert_eq!(
         err["application/json"]["schema"],
-        json!({ "$ref": "#/components/schemas/KilnError" })
+        json!({ "$ref": "#/components/schemas/kiln.Error" })
     );
     assert!(err["text/plain"].is_object() && err["text/html"].is_object());
     assert_eq!(
-        doc["components"]["schemas"]["KilnError"]["required"],
+        doc["components"]["schemas"]["kiln.Error"]["required"],
         json!(["error"])
     );
     // 405 everywhere; 403 (CSRF) on unsafe methods unless turned off.
@@ -526,6 +578,56 @@ fn doc_comments_are_the_summary_and_description() {
         "The title."
     );
     assert_eq!(schemas["NewBook"]["properties"]["title"]["maxLength"], 200);
+}
+
+#[test]
+fn one_path_shape_is_one_path_and_hidden_routes_are_left_out() {
+    let doc = app().openapi_document();
+    // `/books/<id>` and `/books/<book_id>` are one path, under the first's names.
+    assert!(doc["paths"]["/api/books/{book_id}"].is_null());
+    let drop = op(&doc, "/api/books/{id}", "delete");
+    assert_eq!(param(drop, "id")["in"], "path");
+    assert_eq!(
+        drop["summary"],
+        "The same path as `one`, under another name."
+    );
+    assert_eq!(drop["description"], "Lines after blank ones.");
+    assert!(doc["paths"]["/api/internal"].is_null(), "#[doc(hidden)]");
+    // `#[doc = include_str!(..)]` is read too.
+    let included = op(&doc, "/api/included", "get");
+    assert_eq!(included["summary"], "Included from a file.");
+    assert_eq!(included["description"], "With a second paragraph.");
+    // A closure added with `App::route`: an id from the method and path.
+    assert_eq!(
+        op(&doc, "/manual/{n}", "get")["operationId"],
+        "get_manual_n"
+    );
+}
+
+#[test]
+fn query_parameters_never_say_null() {
+    #[derive(Deserialize, JsonSchema)]
+    struct Filter {
+        #[allow(dead_code)]
+        year: Option<i32>,
+    }
+    #[get("/filter")]
+    async fn filter(Query(f): Query<Filter>) -> String {
+        format!("{:?}", f.year)
+    }
+    #[get("/shelf/<id>?<after>")]
+    async fn shelf_after(id: Id<Shelf>, after: Option<Id<Shelf>>) -> String {
+        format!("{id} {after:?}")
+    }
+    let doc = App::new()
+        .mount("/", routes![filter, shelf_after])
+        .openapi_document();
+    let year = param(op(&doc, "/filter", "get"), "year");
+    assert_eq!(year["schema"]["type"], "integer", "{year}");
+    assert_eq!(year["required"], false);
+    let shelf = op(&doc, "/shelf/{id}", "get");
+    assert_eq!(param(shelf, "id")["schema"]["type"], "integer");
+    assert_eq!(param(shelf, "after")["schema"]["type"], "integer");
 }
 
 #[test]
@@ -568,8 +670,9 @@ async fn the_app_serves_the_document_and_its_page() {
     assert!(html.contains("<code>/api/books/{id}</code>"), "{html}");
     assert!(html.contains("Lists the books, newest first."));
     assert!(html.contains("id=\"schema-BookOut\""));
-    assert!(html.contains("href=\"/openapi.json\""));
-    assert!(html.contains("href=\"/docs/openapi.css\""));
+    // Relative links, so a proxy's prefix keeps them working.
+    assert!(html.contains("href=\"openapi.json\""));
+    assert!(html.contains("href=\"docs/openapi.css\""));
     assert!(!html.contains("<script"), "no script");
     assert!(
         !html.contains("http://") && !html.contains("https://"),
