@@ -107,17 +107,23 @@ pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> Stri
                     notes: notes(&p["schema"], p["description"].as_str()),
                 })
                 .collect();
-            let replies = op["responses"]
+            let mut replies: Vec<(u8, Reply)> = op["responses"]
                 .as_object()
                 .into_iter()
                 .flatten()
-                .map(|(status, r)| Reply {
-                    status: status.clone(),
-                    class: status.chars().take(1).collect(),
-                    description: prose(r["description"].as_str().unwrap_or_default()),
-                    media: media(&r["content"]),
+                .map(|(status, r)| {
+                    let reply = Reply {
+                        status: status.clone(),
+                        class: status.chars().take(1).collect(),
+                        description: prose(r["description"].as_str().unwrap_or_default()),
+                        media: media(&r["content"]),
+                    };
+                    (rank(status, r), reply)
                 })
                 .collect();
+            // What the handler answers first, then the errors.
+            replies.sort_by_key(|(rank, _)| *rank);
+            let replies = replies.into_iter().map(|(_, r)| r).collect();
             ops.push(Op {
                 method: method.clone(),
                 path: path.clone(),
@@ -170,6 +176,19 @@ pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> Stri
     };
     page.render()
         .unwrap_or_else(|e| format!("the OpenAPI page did not render: {e}"))
+}
+
+/// Where a response shows: successes and redirects, the handler's `default`, the
+/// errors, and last a `default` that is an error body.
+fn rank(status: &str, response: &Value) -> u8 {
+    let error_ref = format!("#/components/schemas/{}", super::ERROR_SCHEMA);
+    let is_error = response["content"]["application/json"]["schema"]["$ref"] == error_ref.as_str();
+    match status.as_bytes().first() {
+        Some(b'1' | b'2' | b'3') => 0,
+        _ if status == "default" && !is_error => 1,
+        _ if status == "default" => 3,
+        _ => 2,
+    }
 }
 
 /// Each media type of a `content` map, with its schema's type; kiln's error body (JSON,
