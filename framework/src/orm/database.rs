@@ -28,6 +28,9 @@ pub(crate) enum Pool {
 struct Inner {
     pool: Pool,
     statements: AtomicU64,
+    /// SQLite: how long `begin` may wait for a connection and the write lock together.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    write_wait: Duration,
 }
 
 /// A pool of connections to one database, SQLite or PostgreSQL, picked by the URL.
@@ -181,7 +184,7 @@ impl DatabaseBuilder {
             #[allow(unreachable_patterns)]
             other => return Err(not_built(other)),
         };
-        Ok(Database::from_pool(pool))
+        Ok(Database::from_pool(pool, self.write_wait()))
     }
 
     /// Makes the pool without connecting: the first operation connects. An app can
@@ -201,7 +204,13 @@ impl DatabaseBuilder {
             #[allow(unreachable_patterns)]
             other => return Err(not_built(other)),
         };
-        Ok(Database::from_pool(pool))
+        Ok(Database::from_pool(pool, self.write_wait()))
+    }
+
+    /// The longer of the two timeouts: waiting for a connection and then for SQLite's
+    /// write lock share it, rather than adding up (battery F2).
+    fn write_wait(&self) -> Duration {
+        self.acquire_timeout.max(self.busy_timeout)
     }
 
     fn backend(&self) -> Result<Backend, Error> {
@@ -238,7 +247,14 @@ impl DatabaseBuilder {
                 } else {
                     SqliteSynchronous::Normal
                 });
-            pool = pool.min_connections(self.min_connections);
+            pool = pool
+                .min_connections(self.min_connections)
+                // A connection that may have opened the file read-only is closed, so
+                // the app recovers once the file is writable (see `read_only`).
+                .before_acquire(|_, meta| {
+                    let keep = !super::read_only::opened_before_last(meta.age);
+                    Box::pin(std::future::ready(Ok(keep)))
+                });
             if let Some(n) = self.max_connections {
                 pool = pool.max_connections(n);
             }
@@ -292,13 +308,21 @@ impl Database {
         }
     }
 
-    fn from_pool(pool: Pool) -> Database {
+    fn from_pool(pool: Pool, write_wait: Duration) -> Database {
         Database {
             inner: Arc::new(Inner {
                 pool,
                 statements: AtomicU64::new(0),
+                write_wait,
             }),
         }
+    }
+
+    /// SQLite: how long [`begin`](Database::begin) may wait for a connection and the
+    /// write lock together.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) fn write_wait(&self) -> Duration {
+        self.inner.write_wait
     }
 
     /// Which database system this is.
@@ -380,7 +404,12 @@ impl Database {
 #[cfg(feature = "sqlite")]
 impl From<SqlitePool> for Database {
     fn from(pool: SqlitePool) -> Database {
-        Database::from_pool(Pool::Sqlite(pool))
+        // The pool's own acquire timeout, and SQLite's default busy timeout.
+        let wait = pool
+            .options()
+            .get_acquire_timeout()
+            .max(Duration::from_secs(5));
+        Database::from_pool(Pool::Sqlite(pool), wait)
     }
 }
 
@@ -388,7 +417,8 @@ impl From<SqlitePool> for Database {
 #[cfg(feature = "postgres")]
 impl From<PgPool> for Database {
     fn from(pool: PgPool) -> Database {
-        Database::from_pool(Pool::Postgres(pool))
+        let wait = pool.options().get_acquire_timeout();
+        Database::from_pool(Pool::Postgres(pool), wait)
     }
 }
 

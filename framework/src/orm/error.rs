@@ -249,6 +249,10 @@ fn key_column(detail: &str) -> Option<String> {
 
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Error {
+        #[cfg(feature = "sqlite")]
+        if super::read_only::is_read_only(&err) {
+            super::read_only::seen();
+        }
         match kind_of(&err) {
             Kind::Unique { table, column } => Error::UniqueViolation { table, column },
             Kind::ForeignKey { table, column } => Error::ForeignKeyViolation { table, column },

@@ -10,6 +10,8 @@ mod id;
 mod migrate;
 mod ops;
 mod query;
+#[cfg(feature = "sqlite")]
+mod read_only;
 mod row;
 mod table;
 mod transaction;

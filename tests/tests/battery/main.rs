@@ -1,5 +1,5 @@
 //! The fast cases of the reliability and security battery (`/work/shared/BATTERY.md`):
-//! bad input over real sockets (B1-B4, B6, B7), faults (F1, F4) and security (S1, S2,
+//! bad input over real sockets (B1-B4, B6, B7), faults (F1, F2, F4) and security (S1, S2,
 //! S5, S7). Each case asserts, and appends one JSON line `{"id", "pass", "figures"}`
 //! to `target/battery.jsonl`.
 //!
@@ -14,6 +14,7 @@ mod b4_body_limits;
 mod b6_path_params;
 mod b7_json_bombs;
 mod f1_panics;
+mod f2_locked;
 mod f4_pool;
 mod s1_traversal;
 mod s2_xss;
