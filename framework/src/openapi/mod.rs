@@ -4,8 +4,13 @@
 //! mounted routes and calls them.
 //!
 //! Schemas come from [`schemars`] (`#[derive(JsonSchema)]`, re-exported by kiln). A
-//! type without `JsonSchema` still shows: a path or query parameter as a string, a
-//! body as "any", a response as the handler's `default`.
+//! type without `JsonSchema` still shows: a path or query parameter as a string;
+//! `Json<T>`, `Form<T>` and `Checked<T>` with their media types and statuses and a
+//! schema of any value; another body extractor as any body; a response as the
+//! handler's `default`.
+//!
+//! Implement [`ApiInput`] for an extractor of your own and [`ApiOutput`] for a
+//! response type, calling [`Operation`]'s methods, to put them in the document.
 //!
 //! [`App::openapi_document`]: crate::App::openapi_document
 
@@ -393,8 +398,22 @@ pub(crate) fn error_schema() -> Value {
 
 /// A handler argument that shows in the document: a body, query parameters, headers.
 ///
-/// kiln implements it for `Json<T>`, `Form<T>`, `Query<T>`, `Checked<T>` and
-/// `Valid<E>` (with `T: JsonSchema`); implement it for an extractor of your own.
+/// kiln implements it for `Json<T>`, `Form<T>`, `Query<T>`, `Checked<T>`, `Valid<E>`
+/// and `Option<E>` (with `T: JsonSchema`); implement it for an extractor of your own:
+///
+/// ```
+/// use kiln::openapi::{ApiInput, Operation};
+///
+/// /// The caller's key, from the `X-Api-Key` header (its extractor impl aside).
+/// struct ApiKey(String);
+///
+/// impl ApiInput for ApiKey {
+///     fn describe(op: &mut Operation<'_>) {
+///         op.parameter("header", "X-Api-Key", true, serde_json::json!({ "type": "string" }));
+///         op.error(401, "Unauthorized: no key, or not one we know");
+///     }
+/// }
+/// ```
 pub trait ApiInput {
     /// Adds what the argument reads to `op`.
     fn describe(op: &mut Operation<'_>);
