@@ -35,7 +35,8 @@ pub(crate) fn resource(r: &Resource) -> TokenStream {
     let uri = expand::uri_fn(&syn::parse_quote!(pub), &r.path, &r.handlers[0].1);
     let self_ty = &r.self_ty;
     quote! {
-        #[allow(dead_code, unused_mut, unused_variables, clippy::all)]
+        // `deprecated`: a `#[deprecated]` handler is still routed.
+        #[allow(dead_code, unused_mut, unused_variables, deprecated, clippy::all)]
         impl #self_ty {
             #[doc(hidden)]
             pub const __KILN_ROUTES: &'static [::kiln::__private::RouteInfo] = &[#(#infos),*];

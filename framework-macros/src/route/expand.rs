@@ -45,7 +45,8 @@ pub(crate) fn route(route: &Route, vis: &Visibility) -> TokenStream {
         #[doc = #doc]
         #vis struct #name {}
 
-        #[allow(dead_code, unused_mut, unused_variables, clippy::all)]
+        // `deprecated`: a `#[deprecated]` handler is still routed.
+        #[allow(dead_code, unused_mut, unused_variables, deprecated, clippy::all)]
         impl #name {
             #[doc(hidden)]
             pub const __KILN_ROUTES: &'static [::kiln::__private::RouteInfo] = &[#info];
@@ -434,6 +435,10 @@ pub(crate) fn describe_fn(fn_name: &Ident, h: &Handler, path: &RoutePath) -> Tok
     let doc = &h.doc;
     let doc = (!doc.is_empty()).then(|| quote!(__op.__doc(::core::concat!(#(#doc, "\n"),*));));
     let hidden = h.hidden.then(|| quote!(__op.__hidden();));
+    let deprecated = h.deprecated.as_ref().map(|note| match note {
+        Some(note) => quote!(__op.__deprecated(::core::option::Option::Some(#note));),
+        None => quote!(__op.__deprecated(::core::option::Option::None);),
+    });
     quote! {
         #[doc(hidden)]
         fn #fn_name(__op: &mut ::kiln::__private::Operation<'_>) {
@@ -443,8 +448,10 @@ pub(crate) fn describe_fn(fn_name: &Ident, h: &Handler, path: &RoutePath) -> Tok
                 FindNoOutput as _, FindNoSchema as _, FindOutput as _, FindSchema as _,
             };
             __op.__package(::core::env!("CARGO_PKG_NAME"), ::core::env!("CARGO_PKG_VERSION"));
+            __op.__module(::core::module_path!());
             #doc
             #hidden
+            #deprecated
             #(#steps)*
         }
     }

@@ -41,6 +41,8 @@ pub(crate) struct Handler {
     pub(crate) doc: Vec<syn::Expr>,
     /// Whether it says `#[doc(hidden)]`: the document leaves it out.
     pub(crate) hidden: bool,
+    /// Whether it says `#[deprecated]`, with its `note` if it has one.
+    pub(crate) deprecated: Option<Option<syn::LitStr>>,
     /// The return type the document describes; `None` for one naming `impl Trait`.
     pub(crate) output: Option<Type>,
 }

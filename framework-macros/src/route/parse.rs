@@ -357,6 +357,7 @@ pub(crate) fn handler(
         ret_span,
         doc: docs(attrs).0,
         hidden: docs(attrs).1,
+        deprecated: deprecation(attrs),
         output,
     })
 }
@@ -379,6 +380,37 @@ fn docs(attrs: &[syn::Attribute]) -> (Vec<syn::Expr>, bool) {
         }
     }
     (exprs, hidden)
+}
+
+/// `Some` if `attrs` hold `#[deprecated]`, with the note of `#[deprecated = ".."]` or
+/// `#[deprecated(note = "..")]`. (rustc itself checks the attribute's form.)
+fn deprecation(attrs: &[syn::Attribute]) -> Option<Option<syn::LitStr>> {
+    let attr = attrs.iter().find(|a| a.path().is_ident("deprecated"))?;
+    let note = match &attr.meta {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            value:
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }),
+            ..
+        }) => Some(s.clone()),
+        syn::Meta::List(_) => {
+            let mut note = None;
+            let _ = attr.parse_nested_meta(|m| {
+                if m.path.is_ident("note") {
+                    note = Some(m.value()?.parse::<syn::LitStr>()?);
+                } else {
+                    // `since = ".."`: its value, left alone.
+                    let _ = m.value()?.parse::<syn::Expr>()?;
+                }
+                Ok(())
+            });
+            note
+        }
+        _ => None,
+    };
+    Some(note)
 }
 
 /// Whether `ty` names an `impl Trait` anywhere (a type the describing code cannot name).

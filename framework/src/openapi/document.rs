@@ -46,6 +46,7 @@ pub(crate) fn document<'a>(
     let mut paths = Map::new();
     let mut ids = BTreeSet::new();
     let mut package = None;
+    let mut tags = BTreeSet::new();
     // The first spelling of each path shape: `/books/<id>` and `/books/<book_id>` are
     // one path to the router (parameters are positional), so one to the document.
     let mut shapes: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
@@ -87,6 +88,7 @@ pub(crate) fn document<'a>(
             if package.is_none() {
                 package = op.package;
             }
+            tags.extend(op.tag.clone());
             let id = unique(
                 &mut ids,
                 operation_id(&def, method, methods.len() > 1, &template),
@@ -157,12 +159,17 @@ pub(crate) fn document<'a>(
         (None, Some((name, version))) => (name.to_string(), version.to_string()),
         (None, None) => ("kiln app".to_string(), "0.0.0".to_string()),
     };
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": title, "version": version },
         "paths": paths,
         "components": { "schemas": schemas },
-    })
+    });
+    if !tags.is_empty() {
+        let tags: Vec<Value> = tags.into_iter().map(|t| json!({ "name": t })).collect();
+        doc["tags"] = tags.into();
+    }
+    doc
 }
 
 /// The path in OpenAPI's form: `/book/{id}`, a tail `<rest..>` as `{rest}`.

@@ -54,6 +54,10 @@ pub struct Operation<'g> {
     pub(crate) parameters: Vec<Value>,
     /// Left out of the document (`#[doc(hidden)]` on the handler).
     pub(crate) hidden: bool,
+    /// `#[deprecated]` on the handler, with its note.
+    deprecated: Option<Option<&'static str>>,
+    /// The handler's module below the crate root: the operation's tag.
+    pub(crate) tag: Option<String>,
     body: Map<String, Value>,
     body_optional: bool,
     responses: BTreeMap<String, Value>,
@@ -77,6 +81,8 @@ impl<'g> Operation<'g> {
             package: None,
             parameters: Vec::new(),
             hidden: false,
+            deprecated: None,
+            tag: None,
             body: Map::new(),
             body_optional: false,
             responses: BTreeMap::new(),
@@ -244,6 +250,18 @@ impl<'g> Operation<'g> {
     }
 
     #[doc(hidden)]
+    pub fn __deprecated(&mut self, note: Option<&'static str>) {
+        self.deprecated = Some(note);
+    }
+
+    /// `module_path!()` of the handler: `shop::api::books` tags it `books`; a handler
+    /// at the crate root has no tag.
+    #[doc(hidden)]
+    pub fn __module(&mut self, path: &'static str) {
+        self.tag = path.rsplit_once("::").map(|(_, last)| last.to_string());
+    }
+
+    #[doc(hidden)]
     pub fn __package(&mut self, name: &'static str, version: &'static str) {
         self.package = Some((name, version));
     }
@@ -328,8 +346,22 @@ impl<'g> Operation<'g> {
         if let Some(s) = self.summary {
             op["summary"] = s.into();
         }
-        if let Some(d) = self.description {
+        let mut description = self.description;
+        if let Some(note) = self.deprecated {
+            op["deprecated"] = true.into();
+            if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
+                let line = format!("Deprecated: {note}");
+                description = Some(match description {
+                    Some(d) => format!("{d}\n\n{line}"),
+                    None => line,
+                });
+            }
+        }
+        if let Some(d) = description {
             op["description"] = d.into();
+        }
+        if let Some(tag) = &self.tag {
+            op["tags"] = json!([tag]);
         }
         if !self.parameters.is_empty() {
             op["parameters"] = Value::Array(self.parameters);

@@ -54,6 +54,9 @@ struct Reply {
 }
 
 struct Op {
+    /// Its tag (the handler's module), empty for none.
+    tag: String,
+    deprecated: bool,
     method: String,
     path: String,
     id: String,
@@ -62,6 +65,12 @@ struct Op {
     params: Vec<Param>,
     body: Vec<Media>,
     replies: Vec<Reply>,
+}
+
+struct Group {
+    /// The tag, empty for the operations without one.
+    name: String,
+    ops: Vec<Op>,
 }
 
 struct Field {
@@ -85,7 +94,9 @@ struct Page<'a> {
     version: &'a str,
     json_url: &'a str,
     css_url: &'a str,
-    ops: Vec<Op>,
+    count: usize,
+    /// The operations without a tag, then each tag's.
+    groups: Vec<Group>,
     schemas: Vec<SchemaView>,
 }
 
@@ -125,6 +136,8 @@ pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> Stri
             replies.sort_by_key(|(rank, _)| *rank);
             let replies = replies.into_iter().map(|(_, r)| r).collect();
             ops.push(Op {
+                tag: str_at(&op["tags"][0]),
+                deprecated: op["deprecated"] == true,
                 method: method.clone(),
                 path: path.clone(),
                 id: str_at(&op["operationId"]),
@@ -171,11 +184,28 @@ pub(crate) fn render(doc: &Value, json_url: Option<&str>, css_url: &str) -> Stri
         version: doc["info"]["version"].as_str().unwrap_or_default(),
         json_url: json_url.unwrap_or_default(),
         css_url,
-        ops,
+        count: ops.len(),
+        groups: groups(ops),
         schemas,
     };
     page.render()
         .unwrap_or_else(|e| format!("the OpenAPI page did not render: {e}"))
+}
+
+/// `ops` by tag, in the document's order within each: those without one first.
+fn groups(ops: Vec<Op>) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for op in ops {
+        match groups.iter_mut().find(|g| g.name == op.tag) {
+            Some(g) => g.ops.push(op),
+            None => groups.push(Group {
+                name: op.tag.clone(),
+                ops: vec![op],
+            }),
+        }
+    }
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    groups
 }
 
 /// Where a response shows: successes and redirects, the handler's `default`, the

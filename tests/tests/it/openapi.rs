@@ -700,3 +700,83 @@ async fn the_page_escapes_what_it_shows() {
     );
     assert!(!html.contains("<blink>"));
 }
+
+/// Handlers kept for old clients: a module of their own tags them.
+mod legacy {
+    use kiln::prelude::*;
+
+    /// The old list.
+    #[get("/old")]
+    #[deprecated(since = "0.2.0", note = "use `GET /api/books`")]
+    pub async fn old_list() -> &'static str {
+        ""
+    }
+
+    #[deprecated]
+    #[post("/old")]
+    pub async fn old_add() -> StatusCode {
+        StatusCode::CREATED
+    }
+
+    pub struct OldShelves;
+
+    #[resource("/old/<id>")]
+    impl OldShelves {
+        #[deprecated = "shelves are gone"]
+        async fn get(id: i64) -> String {
+            id.to_string()
+        }
+    }
+}
+
+#[tokio::test]
+async fn deprecated_handlers_say_so_and_modules_are_tags() {
+    let app = || {
+        App::new()
+            .mount("/api", routes![one, legacy::old_list, legacy::old_add])
+            .mount("/", routes![legacy::OldShelves])
+            .openapi_ui("/docs")
+    };
+    let doc = app().openapi_document();
+    let old = op(&doc, "/api/old", "get");
+    assert_eq!(old["deprecated"], true);
+    assert_eq!(old["summary"], "The old list.");
+    assert_eq!(old["description"], "Deprecated: use `GET /api/books`");
+    assert_eq!(old["tags"], json!(["legacy"]));
+    let added = op(&doc, "/api/old", "post");
+    assert_eq!(added["deprecated"], true);
+    assert!(added.get("description").is_none(), "{added}");
+    let shelf = op(&doc, "/old/{id}", "get");
+    assert_eq!(shelf["deprecated"], true);
+    assert_eq!(shelf["description"], "Deprecated: shelves are gone");
+    // Not deprecated; tagged after the module of this test file.
+    let current = op(&doc, "/api/books/{id}", "get");
+    assert!(current.get("deprecated").is_none(), "{current}");
+    assert_eq!(current["tags"], json!(["openapi"]));
+    assert_eq!(
+        doc["tags"],
+        json!([{ "name": "legacy" }, { "name": "openapi" }])
+    );
+
+    // Still routed, and the page groups by tag and marks what is deprecated.
+    let client = TestClient::new(app());
+    let res = client.get("/old/7").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text(), "7");
+    let html = client.get("/docs").await.text();
+    assert!(
+        html.contains("<h2 class=\"tag\" id=\"tag-legacy\">legacy</h2>"),
+        "{html}"
+    );
+    assert!(html.contains("<li class=\"tag\"><a href=\"#tag-openapi\">openapi</a></li>"));
+    assert_eq!(
+        html.matches("<span class=\"badge\">deprecated</span>")
+            .count(),
+        3
+    );
+    let legacy_at = html.find("id=\"tag-legacy\"").unwrap();
+    let openapi_at = html.find("id=\"tag-openapi\"").unwrap();
+    let old_at = html.find("id=\"op-old_list\"").unwrap();
+    let one_at = html.find("id=\"op-one\"").unwrap();
+    assert!(legacy_at < old_at && old_at < openapi_at && openapi_at < one_at);
+}
